@@ -1,0 +1,23 @@
+/** `pinsync emulator`: a local Pinterest API v5 emulator in the foreground until Ctrl-C. */
+import { resolve } from 'node:path';
+import { EXIT } from '../../core/errors.js';
+import { runEmulatorFromCli } from '../../connectors/pinterest/emulator/run-emulator-cli.js';
+import type { CliIo } from '../cli-io.js';
+
+export async function emulatorCommand(args: { port: number; host: string; data: string | undefined }, io: CliIo): Promise<number> {
+  try {
+    return await runEmulatorFromCli({
+      port: args.port,
+      host: args.host,
+      dataFile: args.data === undefined ? undefined : resolve(io.cwd, args.data),
+      stdout: io.stdout,
+      stderr: io.stderr,
+      signal: io.signal,
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'EADDRINUSE' ? `port ${args.port} is already in use; pick another with --port` : err instanceof Error ? err.message : String(err);
+    io.stderr.write(`pinsync emulator: ${message}\n`);
+    return EXIT.usage;
+  }
+}

@@ -1,0 +1,60 @@
+/** `pinsync runs`: the run history from the state store. */
+import { resolve } from 'node:path';
+import { loadConfig } from '../../core/config/load-config.js';
+import { EXIT, exitCodeOf } from '../../core/errors.js';
+import type { RunRecord } from '../../core/state-store.js';
+import { openStateStore } from '../../connectors/state/open-state-store.js';
+import type { CliIo } from '../cli-io.js';
+import { type RunRow, renderRuns } from '../output/render-runs.js';
+import { reportCommandError } from '../report-command-error.js';
+
+export async function runsCommand(args: { config: string; sync: string[] | undefined; json: boolean; limit: number }, io: CliIo): Promise<number> {
+  try {
+    const config = await loadConfig(resolve(io.cwd, args.config), io.env);
+    const state = await openStateStore(config.state, { planOnly: true });
+    try {
+      const runs = await state.listRuns({ syncNames: args.sync, limit: args.limit });
+      io.stdout.write(`${renderRuns(runs.map(toRunRow), args.json ? 'json' : 'table')}\n`);
+      return EXIT.ok;
+    } finally {
+      await state.close();
+    }
+  } catch (err) {
+    reportCommandError(err, io);
+    return exitCodeOf(err);
+  }
+}
+
+function toRunRow(run: RunRecord): RunRow {
+  const r = run.report;
+  const rejectedTotal = r ? Object.values(r.rejected).reduce((a, b) => a + (b ?? 0), 0) : null;
+  return {
+    id: run.id,
+    syncName: run.syncName,
+    status: run.status,
+    mode: r?.mode ?? 'sync',
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    durationMs: r?.durationMs ?? null,
+    sourceRows: r?.sourceRows ?? null,
+    addsPlanned: r?.diff.adds ?? null,
+    removesPlanned: r?.diff.removes ?? null,
+    unchanged: r?.diff.unchanged ?? null,
+    addsSent: run.addsSent,
+    removesSent: run.removesSent,
+    rejectedTotal,
+    apiCalls: r?.pinterest.apiCalls ?? null,
+    retries: r?.pinterest.retries ?? null,
+    customerListId: r?.pinterest.customerListId ?? null,
+    audienceId: r?.pinterest.audienceId ?? null,
+    listStatus: r?.pinterest.list?.status ?? null,
+    listUploaded: r?.pinterest.list?.numUploadedUserRecords ?? null,
+    listRemoved: r?.pinterest.list?.numRemovedUserRecords ?? null,
+    audienceStatus: r?.pinterest.audience?.status ?? null,
+    audienceSize: r?.pinterest.audience?.size ?? null,
+    forced: r?.forced ?? false,
+    fullResync: r?.fullResync ?? false,
+    errorCode: r?.error?.code ?? null,
+    errorMessage: r?.error?.message ?? null,
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Everything `plan` and `sync` print to stdout: one entry point, three formats. Pure: no I/O, no clock unless the
+ * JSON timestamp needs one, so tests and `--out FILE` get exactly what the terminal would.
+ */
+import type { SyncReport } from '../../core/sync-report.js';
+import { renderJson } from './render-report-json.js';
+import { renderMarkdown } from './render-report-markdown.js';
+import { renderTable } from './render-report-table.js';
+
+export type ReportFormat = 'table' | 'json' | 'markdown';
+
+/** Rendering options; every field is optional. */
+export interface RenderReportOptions {
+  /** ANSI colour in the table format (ignored by json and markdown). Default false. */
+  color?: boolean;
+  /** Label plan-mode reports DRY RUN instead of PLAN (`sync --dry-run`). Default false. */
+  dryRun?: boolean;
+  /** Clock for the JSON `generatedAt` field (tests pin it). Default now. */
+  now?: Date;
+}
+
+export function renderReports(reports: SyncReport[], format: ReportFormat, opts: RenderReportOptions = {}): string {
+  const dryRun = opts.dryRun ?? false;
+  switch (format) {
+    case 'table':
+      return renderTable(reports, { color: opts.color ?? false, dryRun });
+    case 'markdown':
+      return renderMarkdown(reports, { dryRun });
+    case 'json':
+      return renderJson(reports, opts.now ?? new Date());
+  }
+}
+
+export { NOTHING_SENT, overallExitCode } from './report-labels.js';
+export { REPORT_JSON_VERSION, type ReportDocument } from './render-report-json.js';

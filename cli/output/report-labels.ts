@@ -1,0 +1,115 @@
+/**
+ * Wording shared by the table and markdown reports, so a plan reads the same in a terminal and in a PR comment.
+ */
+import type { ColumnStats, GuardrailResult, RunStatus, SyncReport } from '../../core/sync-report.js';
+import { formatCount } from './format-values.js';
+
+/** Said loudly on every plan: reviewers must never wonder whether a plan touched Pinterest or the state store. */
+export const NOTHING_SENT = 'plan only — nothing sent to Pinterest, nothing stored';
+
+/** Header word for a run: a `plan`-mode report printed by `sync --dry-run` is labelled DRY RUN. */
+export function modeLabel(report: SyncReport, dryRun: boolean): string {
+  if (report.mode === 'sync') return 'SYNC';
+  return dryRun ? 'DRY RUN' : 'PLAN';
+}
+
+const STATUS_WORDS: Record<RunStatus, string> = {
+  planned: 'planned',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  guardrail: 'blocked by guardrail',
+  running: 'running',
+  interrupted: 'interrupted',
+};
+
+/** Status as a user reads it (`guardrail` alone is jargon). */
+export function statusLabel(status: RunStatus | string): string {
+  return STATUS_WORDS[status as RunStatus] ?? status;
+}
+
+/** Guardrail verdict in words, naming --force when it was used to get past one. */
+export function guardrailLabel(guardrail: GuardrailResult): string {
+  switch (guardrail.verdict) {
+    case 'pass':
+      return 'pass';
+    case 'blocked':
+      return 'blocked';
+    case 'overridden':
+      return 'tripped, overridden by --force';
+  }
+}
+
+/** Sum of the values of a partial count map. */
+export function sumCounts(counts: Partial<Record<string, number>>): number {
+  let total = 0;
+  for (const n of Object.values(counts)) total += n ?? 0;
+  return total;
+}
+
+/** Rejected values over all columns. */
+export function rejectedTotal(report: SyncReport): number {
+  return sumCounts(report.rejected);
+}
+
+/** Empty values over all columns (counted, not errors). */
+export function emptyTotal(report: SyncReport): number {
+  return report.columns.reduce((total, c) => total + c.empty, 0);
+}
+
+/** `invalid_email 40, zero_device_id 5`, largest first so the main problem leads. */
+export function formatReasons(counts: Partial<Record<string, number>>): string {
+  return Object.entries(counts)
+    .filter((entry): entry is [string, number] => (entry[1] ?? 0) > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([reason, n]) => `${reason} ${formatCount(n)}`)
+    .join(', ');
+}
+
+/** `9,000 hashed, 10 prehashed, 200 empty, 40 rejected (invalid_email 40)`; zero parts other than hashed omitted. */
+export function formatColumnOutcome(column: ColumnStats): string {
+  const parts = [`${formatCount(column.hashed)} hashed`];
+  if (column.prehashed > 0) parts.push(`${formatCount(column.prehashed)} prehashed`);
+  if (column.empty > 0) parts.push(`${formatCount(column.empty)} empty`);
+  const rejected = sumCounts(column.rejected);
+  if (rejected > 0) parts.push(`${formatCount(rejected)} rejected (${formatReasons(column.rejected)})`);
+  return parts.join(', ');
+}
+
+/**
+ * The error worth printing, if any. A guardrail stop carries an error whose message repeats the guardrail reasons
+ * already listed; printing it twice is noise.
+ */
+export function reportableError(report: SyncReport): SyncReport['error'] {
+  const error = report.error;
+  if (error === undefined) return undefined;
+  if (report.guardrail.verdict === 'blocked' && report.guardrail.reasons.length > 0 && error.code === 'PINSYNC_GUARDRAIL') {
+    return undefined;
+  }
+  return error;
+}
+
+/** The process exit code for several reports: the worst (highest) wins, 0 when there are none. */
+export function overallExitCode(reports: readonly SyncReport[]): number {
+  return reports.reduce((worst, r) => Math.max(worst, r.exitCode), 0);
+}
+
+/** Customer list id from whichever place the report knows it. */
+export function listIdOf(report: SyncReport): string | undefined {
+  return report.pinterest.customerListId ?? report.pinterest.list?.id;
+}
+
+/** Audience id from whichever place the report knows it. */
+export function audienceIdOf(report: SyncReport): string | undefined {
+  return report.pinterest.audienceId ?? report.pinterest.audience?.id;
+}
+
+/** `READY, size 9,800` / `TOO_SMALL, size hidden (under ~100 matched)`. */
+export function formatAudienceState(audience: { status: string; size: number | null }): string {
+  const size = audience.size === null ? 'size hidden (under ~100 matched)' : `size ${formatCount(audience.size)}`;
+  return `${audience.status}, ${size}`;
+}
+
+/** `READY, 10,600 uploaded, 100 removed` from Pinterest's cumulative counters. */
+export function formatListState(list: { status: string; numUploadedUserRecords: number; numRemovedUserRecords: number }): string {
+  return `${list.status}, ${formatCount(list.numUploadedUserRecords)} uploaded, ${formatCount(list.numRemovedUserRecords)} removed`;
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+/**
+ * The `pinsync` command line: argument parsing only. Each command is a function over core, runnable in-process
+ * (tests and the demo call `main` directly with their own streams).
+ */
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT } from '../core/errors.js';
+import { type CliIo, processIo } from './cli-io.js';
+import { emulatorCommand } from './commands/emulator-command.js';
+import { runsCommand } from './commands/runs-command.js';
+import { validateCommand } from './commands/validate-command.js';
+import { runSyncs } from './run-syncs.js';
+
+const FORMATS = ['table', 'json', 'markdown'] as const;
+
+/** Runs one pinsync invocation and resolves with its exit code. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const withConfig = <T>(y: Argv<T>) =>
+    y.option('config', { alias: 'c', type: 'string', default: 'pinsync.yaml', describe: 'config file (relative paths in it resolve against its folder)' });
+  const withSyncs = <T>(y: Argv<T>) => y.option('sync', { type: 'string', array: true, describe: 'only this sync (repeatable); default: all' });
+  const withLogs = <T>(y: Argv<T>) =>
+    y
+      .option('log-level', { type: 'string', choices: ['silent', 'error', 'warn', 'info', 'debug'], describe: 'stderr log level (default info, or $PINSYNC_LOG_LEVEL)' })
+      .option('log-json', { type: 'boolean', default: false, describe: 'log JSON lines instead of text' });
+
+  const parser = yargs(argv)
+    .scriptName('pinsync')
+    .usage('$0 <command> [options]\n\nKeep Pinterest customer lists and audiences in step with a SQL query over your warehouse.')
+    .command(
+      'validate',
+      'check the config; every problem with its path (exit 2 if any)',
+      (y) => withConfig(y),
+      async (a) => {
+        exitCode = await validateCommand({ config: a.config }, io);
+      },
+    )
+    .command(
+      'plan',
+      'dry run: query, normalize, hash and diff; report adds/removes/rejects and the guardrail verdict. Sends and stores nothing.',
+      (y) =>
+        withLogs(withSyncs(withConfig(y)))
+          .option('format', { type: 'string', choices: FORMATS, default: 'table' as const, describe: 'report format' })
+          .option('out', { type: 'string', describe: 'write the report to this file instead of stdout' })
+          .option('full-resync', { type: 'boolean', default: false, describe: 'plan a full resync' }),
+      async (a) => {
+        exitCode = await runSyncs(
+          { config: a.config, sync: a.sync, dryRun: true, fullResync: a['full-resync'], force: false, format: a.format as (typeof FORMATS)[number], out: a.out, logLevel: a['log-level'], logJson: a['log-json'] },
+          io,
+        );
+      },
+    )
+    .command(
+      'sync',
+      'plan, then push the deltas to Pinterest and record the run',
+      (y) =>
+        withLogs(withSyncs(withConfig(y)))
+          .option('dry-run', { type: 'boolean', default: false, describe: 'same as plan' })
+          .option('full-resync', { type: 'boolean', default: false, describe: 'send the whole current membership as ADD (removals still sent)' })
+          .option('force', { type: 'boolean', default: false, describe: 'send even when a guardrail trips (the report says so)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
+          .option('format', { type: 'string', choices: FORMATS, describe: 'report format (overrides --json)' })
+          .option('out', { type: 'string', describe: 'write the report to this file instead of stdout' }),
+      async (a) => {
+        const format = (a.format ?? (a.json ? 'json' : 'table')) as (typeof FORMATS)[number];
+        exitCode = await runSyncs(
+          { config: a.config, sync: a.sync, dryRun: a['dry-run'], fullResync: a['full-resync'], force: a.force, format, out: a.out, logLevel: a['log-level'], logJson: a['log-json'] },
+          io,
+        );
+      },
+    )
+    .command(
+      'runs',
+      'run history: when, counts, API calls, list/audience ids, errors',
+      (y) =>
+        withSyncs(withConfig(y))
+          .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
+          .option('limit', { type: 'number', default: 20, describe: 'most recent runs to show' }),
+      async (a) => {
+        exitCode = await runsCommand({ config: a.config, sync: a.sync, json: a.json, limit: a.limit }, io);
+      },
+    )
+    .command(
+      'emulator',
+      'run a local Pinterest API v5 emulator (for demos, tests and rehearsals)',
+      (y) =>
+        y
+          .option('port', { type: 'number', default: 8787, describe: 'port on 127.0.0.1 (0 = any free port)' })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
+          .option('data', { type: 'string', describe: 'JSON file that keeps the emulator state across restarts' }),
+      async (a) => {
+        exitCode = await emulatorCommand({ port: a.port, host: a.host, data: a.data }, io);
+      },
+    )
+    .demandCommand(1, 'name a command: validate, plan, sync, runs or emulator')
+    .strict()
+    .help()
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      io.stderr.write(`pinsync: ${msg}\nRun pinsync --help for usage.\n`);
+      exitCode = EXIT.usage;
+    });
+  await parser.parseAsync();
+  return exitCode;
+}
+
+// Run when executed directly (bin, tsx), not when imported by tests or the demo.
+const invokedDirectly = process.argv[1] !== undefined && /pinsync(\.[cm]?[jt]s)?$/.test(process.argv[1]);
+if (invokedDirectly) {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write(`pinsync: ${signal}: finishing the batch in flight, then stopping (again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  main(hideBin(process.argv), processIo(controller.signal)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`pinsync: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = EXIT.usage;
+    },
+  );
+}

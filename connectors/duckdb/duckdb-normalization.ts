@@ -1,0 +1,50 @@
+/**
+ * Identifier normalization v1 inside DuckDB, so the DuckDB pipeline (attached warehouse → state diff) hashes
+ * without rows crossing into Node. The macros (sql/duckdb/normalize-*.sql) give exactly the outcomes of
+ * core/normalize/normalize-identifier.ts; test/normalize/ proves it on the golden vectors, on random Unicode and on
+ * every code point.
+ *
+ * Why `CAST(col AS VARCHAR)` is safe for non-text columns: DuckDB prints numbers differently from JS `String()`
+ * (1e20 → `1e+20` vs `100000000000000000000`, 1e-7 → `1e-07`, -0.0 → `-0.0` vs `0`, NaN → `nan`, DECIMAL(10,2)
+ * 100 → `100.00` vs `100`), but an outcome can only depend on a number's text when that text is 32, 40 or 64 hex
+ * digits: every other number text has no `@`, is no UUID and is no SHA-256, so it is rejected with the same
+ * reason either way. Integers print as plain digits in both (bigint in JS); doubles below 1e21 have at most 21
+ * digits and larger ones use an exponent in both. The one gap is a DECIMAL/HUGEINT of 32 digits turned into a JS
+ * `number` before normalizing (it prints as `1.2e+31`): both sides still reject it, but as `invalid_*` instead of
+ * `unsupported_hash`, so Node-side readers should hand such columns over as bigint or string.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { IdentifierType } from '../../core/identifier-types.js';
+import { loadSql, splitStatements } from '../sql-files.js';
+
+export { decodeOutcome } from '../../core/normalize/outcome-code.js';
+
+// Order matters: the rule macros call the generated JS-compatible trim/lowercase macros.
+const SQL_FILES = ['normalize-unicode-v1', 'normalize-v1'] as const;
+
+const MACRO_BY_TYPE: Readonly<Record<IdentifierType, string>> = {
+  email: 'pinsync_norm_email_v1',
+  maid: 'pinsync_norm_device_v1',
+  idfa: 'pinsync_norm_device_v1',
+  email_sha256: 'pinsync_norm_sha256_v1',
+  maid_sha256: 'pinsync_norm_sha256_v1',
+  idfa_sha256: 'pinsync_norm_sha256_v1',
+};
+
+/**
+ * Creates the normalization macros on `conn`. They are TEMP macros, which DuckDB keeps per connection (and never
+ * writes to the database file), so call this once for every connection that runs `normalizationOutcomeSql`.
+ */
+export async function installNormalizationMacros(conn: DuckDBConnection): Promise<void> {
+  for (const file of SQL_FILES) {
+    for (const statement of splitStatements(loadSql('duckdb', file))) await conn.run(statement);
+  }
+}
+
+/**
+ * SQL expression giving the outcome string (see core/normalize/outcome-code.ts) of the column expression
+ * `columnExpr`, which must be SQL pinsync generated (a quoted identifier), never user input.
+ */
+export function normalizationOutcomeSql(type: IdentifierType, columnExpr: string): string {
+  return `${MACRO_BY_TYPE[type]}(CAST(${columnExpr} AS VARCHAR))`;
+}

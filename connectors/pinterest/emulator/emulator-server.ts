@@ -1,0 +1,418 @@
+/**
+ * The emulator's HTTP server (node:http, loopback by default) and `startEmulator`. Every request goes through the
+ * same pipeline, so faults, logging and the `x-pinterest-rid` header apply to every answer, errors included:
+ *
+ *   fault plan (latency, fail, drop) → body size → route → bearer auth → gates (scope; later rate limits)
+ *   → path ids → ad account exists (404) and is accessible (403) → JSON body → handler
+ */
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import {
+  adAccountNotFound,
+  ApiError,
+  forbidden,
+  internalError,
+  invalidRequest,
+  tooLarge,
+} from './api-errors.js';
+import { EmulatorClock } from './emulator-clock.js';
+import type { AdAccountEntity, CustomerListEntity } from './emulator-entities.js';
+import { resolveOptions, resolveTokenSeed, type EmulatorOptions, type ResolvedOptions, type TokenSeed } from './emulator-options.js';
+import { EmulatorStore } from './emulator-store.js';
+import { FaultInjector } from './fault-injector.js';
+import { matchRatePredicate } from './match-simulation.js';
+import { scopeGate, type RequestGate } from './request-gates.js';
+import { RequestLog, type RequestLogEntry } from './request-log.js';
+import { checkPathParam, countRecords } from './request-validation.js';
+import { audienceJson, customerListJson } from './response-builders.js';
+import { RouteTable, type Reply, type RouteContext } from './route-table.js';
+import { emulatorRoutes } from './routes/emulator-routes.js';
+import type { RunningEmulator } from './running-emulator.js';
+import { readStateFile } from './state-file.js';
+import { StatePersistence } from './state-persistence.js';
+import { TokenRegistry } from './token-registry.js';
+
+/** Starts an emulator; resolves once it listens. */
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const server = new EmulatorServer(resolveOptions(opts));
+  await server.start();
+  return server.facade();
+}
+
+/** A request body as read off the socket. */
+interface ReadBody {
+  text: string;
+  bytes: number;
+  overLimit: boolean;
+}
+
+/** What the request log learns about a request while it is handled. */
+interface RequestNote {
+  operationId: string | undefined;
+  applied: boolean;
+}
+
+const BODYLESS = { ok: false } as const;
+
+class EmulatorServer {
+  readonly #options: ResolvedOptions;
+  readonly #clock = new EmulatorClock();
+  readonly #store: EmulatorStore;
+  readonly #tokens: TokenRegistry;
+  readonly #faults = new FaultInjector();
+  readonly #log: RequestLog;
+  readonly #routes = new RouteTable(emulatorRoutes);
+  readonly #gates: RequestGate[] = [scopeGate];
+  readonly #closing = new AbortController();
+  readonly #server: Server;
+  #persistence: StatePersistence | undefined;
+  #closed: Promise<void> | undefined;
+  #port = 0;
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+    this.#tokens = new TokenRegistry(options.tokens);
+    const createdTime = this.#clock.nowSeconds();
+    const accounts: AdAccountEntity[] = options.adAccounts.map((a) => ({
+      ...a,
+      ownerUsername: this.#tokens.usernameOf(a.ownerUserId) ?? `user-${a.ownerUserId}`,
+      createdTime,
+    }));
+    this.#store = new EmulatorStore(
+      {
+        trackMembership: options.trackMembership,
+        isMatched: options.matchPredicate ?? matchRatePredicate(options.matchRate),
+        matchRate: options.matchRate,
+        matchDelayMs: options.matchDelayMs,
+        audienceMinMatched: options.audienceMinMatched,
+      },
+      accounts,
+      this.#clock,
+    );
+    this.#log = new RequestLog(options.requestLogLimit);
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((err: unknown) => {
+        this.#options.onError(err);
+        res.destroy();
+      });
+    });
+    // Loopback clients reuse connections heavily; a long keep-alive avoids reconnect churn at hundreds of req/s.
+    this.#server.keepAliveTimeout = 30_000;
+  }
+
+  async start(): Promise<void> {
+    const { dataFile } = this.#options;
+    if (dataFile !== undefined) {
+      const state = await readStateFile(dataFile);
+      if (state !== undefined) this.#store.importState(state);
+      const persistence = new StatePersistence(dataFile, this.#store, this.#options.persistDebounceMs, this.#options.onError);
+      this.#persistence = persistence;
+      this.#store.onChange = () => persistence.markDirty();
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port, this.#options.host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#port = (this.#server.address() as AddressInfo).port;
+  }
+
+  facade(): RunningEmulator {
+    const host = this.#options.host;
+    const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+    const url = `http://${urlHost}:${this.#port}`;
+    const store = this.#store;
+    const log = this.#log;
+    const tracked = (listId: string): NonNullable<CustomerListEntity['members']> => {
+      const list = store.listById(listId);
+      if (list === undefined) throw new Error(`emulator: no customer list ${listId}`);
+      if (list.members === undefined) throw new Error('emulator: membership is not tracked (started with trackMembership: false)');
+      return list.members;
+    };
+    const listOrThrow = (listId: string): CustomerListEntity => {
+      const list = store.listById(listId);
+      if (list === undefined) throw new Error(`emulator: no customer list ${listId}`);
+      return list;
+    };
+    return {
+      url,
+      baseUrl: `${url}/v5`,
+      port: this.#port,
+      host,
+      token: this.#options.tokens[0]?.token ?? '',
+      adAccountId: this.#options.adAccounts[0]?.id ?? '',
+      faults: this.#faults,
+      get requests() {
+        return log.entries;
+      },
+      clearRequests: () => log.clear(),
+      membership: (listId) => tracked(listId).toSet(),
+      membershipSize: (listId) => tracked(listId).size,
+      hasMember: (listId, record) => tracked(listId).has(record),
+      lists: () => store.allLists().map(customerListJson),
+      list: (listId) => {
+        const list = store.listById(listId);
+        return list === undefined ? undefined : customerListJson(list);
+      },
+      audiences: () => store.allAudiences().map(audienceJson),
+      audience: (audienceId) => {
+        const audience = store.audienceById(audienceId);
+        return audience === undefined || audience.removed ? undefined : audienceJson(audience);
+      },
+      setListStatus: (listId, status, opts) => store.setListStatus(listOrThrow(listId), status, opts?.matched),
+      setAudienceStatus: (audienceId, status, opts) => {
+        const audience = store.audienceById(audienceId);
+        if (audience === undefined) throw new Error(`emulator: no audience ${audienceId}`);
+        store.setAudienceStatus(audience, status, opts?.size);
+      },
+      advanceTime: (ms) => this.#clock.advance(ms),
+      settleAll: () => store.settleAll(),
+      reset: () => {
+        store.reset();
+        log.clear();
+        this.#faults.clear();
+      },
+      addToken: (seed: TokenSeed | string) =>
+        this.#tokens.add(resolveTokenSeed(seed, this.#options.adAccounts.map((a) => a.id))),
+      revokeToken: (token) => this.#tokens.revoke(token),
+      flush: async () => {
+        await this.#persistence?.flush();
+      },
+      close: () => this.close(),
+    };
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing.abort();
+      await new Promise<void>((resolve) => {
+        this.#server.close(() => resolve());
+        this.#server.closeIdleConnections();
+        // Requests still in flight get a moment to finish; a client holding a connection open must not block close.
+        setTimeout(() => this.#server.closeAllConnections(), 200).unref();
+      });
+      await this.#persistence?.close();
+    })();
+    return this.#closed;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const timestamp = Date.now();
+    const requestId = randomBytes(8).toString('hex');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rawUrl = req.url ?? '/';
+    const queryStart = rawUrl.indexOf('?');
+    const path = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
+    const search = queryStart === -1 ? '' : rawUrl.slice(queryStart);
+    const entry: RequestLogEntry = {
+      method,
+      path,
+      query: search,
+      operationId: undefined,
+      operation: undefined,
+      status: null,
+      errorCode: undefined,
+      records: 0,
+      bodyBytes: 0,
+      applied: false,
+      outcome: 'responded',
+      fault: undefined,
+      requestId,
+      timestamp,
+      durationMs: 0,
+    };
+    const finish = (): void => {
+      entry.durationMs = Date.now() - timestamp;
+      this.#log.push(entry);
+    };
+
+    const plan = this.#faults.plan(method, path);
+    if (plan.delayMs > 0) {
+      try {
+        await sleep(plan.delayMs, undefined, { signal: this.#closing.signal });
+      } catch {
+        // closing: fall through to the check below
+      }
+    }
+
+    let body: ReadBody;
+    try {
+      body = await readBody(req, this.#options.maxBodyBytes);
+    } catch {
+      entry.outcome = 'dropped';
+      finish();
+      return; // the client went away
+    }
+    entry.bodyBytes = body.bytes;
+    if (this.#closing.signal.aborted) {
+      entry.outcome = 'dropped';
+      finish();
+      res.destroy();
+      return;
+    }
+
+    const parsed = body.text === '' ? BODYLESS : parseJson(body.text);
+    if (parsed.ok && typeof parsed.value === 'object' && parsed.value !== null) {
+      const { records, operation_type: op } = parsed.value as Record<string, unknown>;
+      if (typeof records === 'string') entry.records = countRecords(records);
+      if (typeof op === 'string') entry.operation = op;
+    }
+
+    const action = plan.action;
+    if (action.kind === 'drop') {
+      entry.operationId = this.#operationIdOf(method, path);
+      entry.fault = 'drop';
+      entry.outcome = 'dropped';
+      finish();
+      req.socket.destroy();
+      return;
+    }
+
+    let reply: Reply;
+    const note: RequestNote = { operationId: undefined, applied: false };
+    if (action.kind === 'fail') {
+      entry.fault = 'fail';
+      note.operationId = this.#operationIdOf(method, path);
+      reply = errorReply(action.error);
+    } else {
+      try {
+        reply = this.#dispatch(method, path, search, req, body, parsed, note);
+      } catch (err) {
+        if (!(err instanceof ApiError)) this.#options.onError(err);
+        reply = errorReply(err instanceof ApiError ? err : internalError());
+      }
+    }
+    entry.operationId = note.operationId;
+    entry.applied = note.applied;
+    entry.status = reply.status;
+    if (reply.status >= 400) entry.errorCode = (reply.body as { code?: number }).code;
+
+    if (action.kind === 'drop-after-apply') {
+      entry.fault = 'drop-after-apply';
+      entry.outcome = 'dropped-after-apply';
+      finish();
+      req.socket.destroy();
+      return;
+    }
+    const text = JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'x-pinterest-rid': requestId,
+    });
+    res.end(text);
+    finish();
+  }
+
+  /** The spec operation a request was aimed at, for logging requests that never reached their handler. */
+  #operationIdOf(method: string, path: string): string | undefined {
+    try {
+      return this.#routes.match(method, path).route.operationId;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #dispatch(
+    method: string,
+    path: string,
+    search: string,
+    req: IncomingMessage,
+    body: ReadBody,
+    parsed: ParsedJson,
+    note: RequestNote,
+  ): Reply {
+    if (body.overLimit) {
+      throw tooLarge(this.#options.tooLargeStatus, `the body has ${body.bytes} bytes and the limit is ${this.#options.maxBodyBytes} bytes`);
+    }
+    const { route, params } = this.#routes.match(method, path);
+    note.operationId = route.operationId;
+    const auth = this.#tokens.authenticate(req.headers.authorization);
+    for (const gate of this.#gates) gate(route, auth);
+
+    const paramRecord: Record<string, string> = {};
+    for (const [name, value] of params) {
+      checkPathParam(name, value);
+      paramRecord[name] = value;
+    }
+    let adAccount: AdAccountEntity | undefined;
+    const adAccountId = paramRecord.ad_account_id;
+    if (adAccountId !== undefined) {
+      adAccount = this.#store.adAccount(adAccountId);
+      if (adAccount === undefined) throw adAccountNotFound();
+      if (!auth.adAccountIds.has(adAccountId)) throw forbidden();
+    }
+
+    let json: unknown;
+    if (route.jsonBody) {
+      if (body.text.trim() === '') throw invalidRequest('a JSON request body is required.');
+      if (!parsed.ok) throw invalidRequest('the request body is not valid JSON.');
+      json = parsed.value;
+    }
+
+    const ctx: RouteContext = {
+      req: { method, path, params: paramRecord, query: new URLSearchParams(search), headers: req.headers, body: json, rawBody: body.text },
+      auth,
+      adAccount,
+      store: this.#store,
+      tokens: this.#tokens,
+      options: this.#options,
+      applied: false,
+    };
+    const reply = route.handler(ctx);
+    note.applied = ctx.applied;
+    return reply;
+  }
+}
+
+type ParsedJson = { ok: true; value: unknown } | { readonly ok: false };
+
+function parseJson(text: string): ParsedJson {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function errorReply(err: ApiError): Reply {
+  return { status: err.status, body: err.body(), headers: { ...err.headers } };
+}
+
+/**
+ * Reads the whole body as text. Past `limit` it keeps draining (discarding) instead of answering early: answering
+ * while the client is still sending makes many clients see a reset instead of the 413.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<ReadBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let overLimit = false;
+    let ended = false;
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (overLimit) return;
+      if (bytes > limit) {
+        overLimit = true;
+        chunks.length = 0;
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.once('end', () => {
+      ended = true;
+      resolve({ text: overLimit ? '' : Buffer.concat(chunks, bytes).toString('utf8'), bytes, overLimit });
+    });
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!ended) reject(new Error('request aborted'));
+    });
+  });
+}

@@ -1,0 +1,193 @@
+/**
+ * A staged diff in the DuckDB state engine. The source's records go into temp tables (appended from Node, or
+ * produced by SQL when the warehouse is a DuckDB file we can attach), the delta is frozen in `delta_add` /
+ * `delta_remove` with dense positions, and each acknowledged batch moves a position range into `membership` in
+ * the same transaction that records the batch.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { type Kysely, sql } from 'kysely';
+import { StateError, WarehouseError } from '../../../core/errors.js';
+import type { IdentifierFamily, RejectReason } from '../../../core/identifier-types.js';
+import { familyOf } from '../../../core/identifier-types.js';
+import type { Acknowledgement, DiffSession, PushdownQuery } from '../../../core/state-store.js';
+import type { ColumnStats, DiffCounts } from '../../../core/sync-report.js';
+import { installNormalizationMacros, normalizationOutcomeSql } from '../../duckdb/duckdb-normalization.js';
+import { loadSql, renderSql, splitStatements } from '../../sql-files.js';
+import type { StateDatabase } from '../state-tables.js';
+import type { Mutex } from './mutex.js';
+
+export const FAMILY_CODES: Readonly<Record<IdentifierFamily, number>> = { email: 1, maid: 2, idfa: 3 };
+
+const TABLE_OF = { ADD: 'delta_add', REMOVE: 'delta_remove' } as const;
+
+export class DuckDbDiffSession implements DiffSession {
+  private appender: Awaited<ReturnType<DuckDBConnection['createAppender']>> | undefined;
+  private staged: 'none' | 'stage_records' | 'stage_outcomes' = 'none';
+  private familyCase = '';
+
+  private constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly mutex: Mutex,
+    private readonly db: Kysely<StateDatabase>,
+    private readonly syncId: number,
+  ) {}
+
+  /** `syncId` -1 stands for a sync with no state yet: an empty acknowledged membership. */
+  static async create(opts: { conn: DuckDBConnection; mutex: Mutex; db: Kysely<StateDatabase>; syncId: number }): Promise<DuckDbDiffSession> {
+    const session = new DuckDbDiffSession(opts.conn, opts.mutex, opts.db, opts.syncId);
+    await session.exec(loadSql('duckdb', 'diff-dispose'));
+    return session;
+  }
+
+  async appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[]): Promise<void> {
+    await this.mutex.run(async () => {
+      if (!this.appender) {
+        for (const s of splitStatements(loadSql('duckdb', 'diff-stage'))) await this.conn.run(s);
+        this.appender = await this.conn.createAppender('stage_records', 'main', 'temp');
+        this.staged = 'stage_records';
+      }
+      const appender = this.appender;
+      for (let i = 0; i < hashes.length; i++) {
+        appender.appendVarchar(hashes[i]!);
+        appender.appendUTinyInt(FAMILY_CODES[families[i]!]);
+        appender.endRow();
+      }
+    });
+  }
+
+  async ingestPushdown(query: PushdownQuery, opts: { signal?: AbortSignal } = {}): Promise<{ sourceRows: number; columns: ColumnStats[] }> {
+    const columns = query.columns.map((c, i) => String(i)).join(', ');
+    const outcomes = query.columns.map((c) => normalizationOutcomeSql(c.type, `CAST(pinsync_source.${quoteIdent(c.column)} AS VARCHAR)`)).join(', ');
+    this.familyCase = `CASE col ${query.columns.map((c, i) => `WHEN ${i} THEN ${FAMILY_CODES[familyOf(c.type)]}`).join(' ')} END`;
+    const create = renderSql(loadSql('duckdb', 'diff-pushdown-outcomes'), { columns, outcomes, query: stripTrailingSemicolon(query.sql) });
+    const attachAlias = 'pinsync_warehouse';
+    await this.mutex.run(async () => {
+      await installNormalizationMacros(this.conn);
+      const stateCatalog = String((await this.conn.runAndReadAll('SELECT current_database()')).getRows()[0]![0]);
+      await this.conn.run(`ATTACH ${quoteLiteral(query.attachPath)} AS ${attachAlias}${query.attachPath === ':memory:' ? '' : ' (READ_ONLY)'}`);
+      const onAbort = () => this.conn.interrupt();
+      opts.signal?.addEventListener('abort', onAbort);
+      try {
+        await this.conn.run(`USE ${attachAlias}`);
+        await this.conn.run(create);
+      } catch (err) {
+        throw new WarehouseError('PINSYNC_WAREHOUSE_QUERY', `sync ${query.syncName}: the warehouse query failed: ${messageOf(err)}`, { cause: err });
+      } finally {
+        opts.signal?.removeEventListener('abort', onAbort);
+        await this.conn.run(`USE ${quoteIdent(stateCatalog)}`);
+        await this.conn.run(`DETACH ${attachAlias}`);
+      }
+      this.staged = 'stage_outcomes';
+    });
+    const stats = await this.query<{ col: number; kind: string; n: number }>(loadSql('duckdb', 'diff-pushdown-stats'));
+    const result: ColumnStats[] = query.columns.map((c) => ({ column: c.column, type: c.type, hashed: 0, prehashed: 0, empty: 0, rejected: {} }));
+    let sourceRows = 0;
+    for (const { col, kind, n } of stats) {
+      const s = result[Number(col)]!;
+      if (Number(col) === 0) sourceRows += Number(n);
+      if (kind === 'hashed') s.hashed += Number(n);
+      else if (kind === 'prehashed') s.prehashed += Number(n);
+      else if (kind === 'empty') s.empty += Number(n);
+      else s.rejected[kind as RejectReason] = (s.rejected[kind as RejectReason] ?? 0) + Number(n);
+    }
+    return { sourceRows, columns: result };
+  }
+
+  async computeDiff(opts: { fullResync: boolean }): Promise<DiffCounts> {
+    await this.mutex.run(async () => {
+      if (this.appender) {
+        this.appender.closeSync();
+        this.appender = undefined;
+      }
+    });
+    if (this.staged === 'stage_records') await this.exec(loadSql('duckdb', 'diff-current-from-stage'));
+    else if (this.staged === 'stage_outcomes') {
+      await this.exec(renderSql(loadSql('duckdb', 'diff-current-from-outcomes'), { familyCase: this.familyCase }));
+      await this.exec('DROP TABLE IF EXISTS temp.main.stage_outcomes');
+    } else await this.exec('CREATE OR REPLACE TEMP TABLE current_records (h BLOB, family UTINYINT)');
+    await this.exec(renderSql(loadSql('duckdb', 'diff-delta'), { syncId: String(this.syncId), fullResync: opts.fullResync ? 'true' : 'false' }));
+    const [row] = await this.query<{ acknowledged: number; current: number; adds: number; removes: number }>(
+      renderSql(loadSql('duckdb', 'diff-counts'), { syncId: String(this.syncId) }),
+    );
+    const acknowledged = Number(row!.acknowledged);
+    const removes = Number(row!.removes);
+    return { acknowledged, current: Number(row!.current), adds: Number(row!.adds), removes, unchanged: acknowledged - removes };
+  }
+
+  async sample(op: 'ADD' | 'REMOVE', n: number): Promise<string[]> {
+    return this.readRange(op, 0, n);
+  }
+
+  async readRange(op: 'ADD' | 'REMOVE', start: number, end: number): Promise<string[]> {
+    const rows = await this.query<{ hash: string }>(
+      renderSql(loadSql('duckdb', 'diff-read-range'), { table: TABLE_OF[op], start: String(start), end: String(end) }),
+    );
+    return rows.map((r) => r.hash);
+  }
+
+  async acknowledge(ack: Acknowledgement): Promise<void> {
+    if (this.syncId < 0) throw new StateError('PINSYNC_STATE_UNKNOWN_SYNC', 'cannot acknowledge a batch for a sync that has no state row');
+    const vars = { syncId: String(this.syncId), start: String(ack.start), end: String(ack.end) };
+    const records = ack.end - ack.start;
+    await this.db.transaction().execute(async (trx) => {
+      const file = ack.op === 'ADD' ? 'diff-acknowledge-add' : 'diff-acknowledge-remove';
+      await sql.raw(renderSql(loadSql('duckdb', file), vars)).execute(trx);
+      const run = await trx
+        .updateTable('runs')
+        .set((eb) => ({
+          batches: eb('batches', '+', 1),
+          ...(ack.op === 'ADD' ? { adds_sent: eb('adds_sent', '+', records) } : { removes_sent: eb('removes_sent', '+', records) }),
+        }))
+        .where('id', '=', ack.runId)
+        .returning('batches')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('batches')
+        .values({ run_id: ack.runId, seq: Number(run.batches), op: ack.op, records, customer_list_id: ack.customerListId, acknowledged_at: new Date() })
+        .execute();
+      if (ack.createdList) {
+        await trx
+          .updateTable('syncs')
+          .set({ customer_list_id: ack.customerListId, pending_list_name: null, updated_at: new Date() })
+          .where('id', '=', this.syncId)
+          .execute();
+      }
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.mutex.run(async () => {
+      if (this.appender) {
+        this.appender.closeSync();
+        this.appender = undefined;
+      }
+    });
+    await this.exec(loadSql('duckdb', 'diff-dispose'));
+  }
+
+  private async exec(text: string): Promise<void> {
+    await this.mutex.run(async () => {
+      for (const statement of splitStatements(text)) await this.conn.run(statement);
+    });
+  }
+
+  private async query<T>(text: string): Promise<T[]> {
+    return this.mutex.run(async () => (await this.conn.runAndReadAll(text)).getRowObjectsJS() as T[]);
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+function stripTrailingSemicolon(text: string): string {
+  return text.trim().replace(/;+\s*$/, '');
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

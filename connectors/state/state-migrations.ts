@@ -1,0 +1,48 @@
+/**
+ * Versioned migrations of the state schema. kysely's Migrator needs an introspector, which DuckDB lacks, and our
+ * needs are small: apply each numbered SQL file once, in order, in its own transaction.
+ */
+import { type Kysely, sql } from 'kysely';
+import { loadSql, splitStatements } from '../sql-files.js';
+import type { StateDatabase } from './state-tables.js';
+
+interface Migration {
+  version: number;
+  name: string;
+  /** File under sql/<engine>/ or sql/default/. */
+  file: string;
+}
+
+/** Every migration ever shipped, oldest first. Never edit a shipped one: add the next. */
+export const STATE_MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', file: 'state-schema-v1' }];
+
+export const STATE_SCHEMA_VERSION = STATE_MIGRATIONS[STATE_MIGRATIONS.length - 1]!.version;
+
+/** Applies pending migrations; refuses a state written by a newer pinsync rather than misreading it. */
+export async function migrateState(db: Kysely<StateDatabase>, engine: string): Promise<number[]> {
+  await sql`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`.execute(db);
+  const applied = new Set((await db.selectFrom('schema_migrations').select('version').execute()).map((r) => Number(r.version)));
+  const newest = Math.max(0, ...applied);
+  if (newest > STATE_SCHEMA_VERSION) {
+    throw new Error(`the state was written by a newer pinsync (schema ${newest}, this one knows up to ${STATE_SCHEMA_VERSION}); upgrade pinsync`);
+  }
+  const done: number[] = [];
+  for (const m of STATE_MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    await db.transaction().execute(async (trx) => {
+      for (const statement of splitStatements(loadSql(engine, m.file))) await sql.raw(statement).execute(trx);
+      await trx.insertInto('schema_migrations').values({ version: m.version, name: m.name, applied_at: new Date() }).execute();
+    });
+    done.push(m.version);
+  }
+  return done;
+}
+
+/** For read-only opens: the schema must already be current, since nothing may be changed. */
+export async function checkStateVersion(db: Kysely<StateDatabase>): Promise<void> {
+  const rows = await db.selectFrom('schema_migrations').select('version').execute();
+  const newest = Math.max(0, ...rows.map((r) => Number(r.version)));
+  if (newest !== STATE_SCHEMA_VERSION) {
+    throw new Error(`the state schema is version ${newest}, this pinsync needs ${STATE_SCHEMA_VERSION}; run \`pinsync sync\` once to upgrade it`);
+  }
+}

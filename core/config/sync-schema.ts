@@ -1,0 +1,97 @@
+/**
+ * `syncs[]`: one SQL source, the columns that hold identifiers, and the audience they feed. One sync is one
+ * customer list and one audience on Pinterest (DESIGN §2).
+ */
+import { z } from 'zod';
+import { IDENTIFIER_TYPE_ALIASES, IDENTIFIER_TYPES, type IdentifierType } from '../identifier-types.js';
+import { ALWAYS, boolean, int, isRecord, isSet, num, numeric, optionalDigitId, optionalText, requiredText, text, type IssueSink } from './config-fields.js';
+
+/** What a sync name may look like: it names state rows and appears in commands (`--sync NAME`). */
+export const SYNC_NAME_PATTERN = /^[a-z0-9_]+$/;
+
+// `table` is pasted into `SELECT * FROM <table>`, so it must be an identifier path and nothing else: one to three
+// parts, each a plain identifier or a double-/back-quoted one (BigQuery projects with dashes need backticks).
+const TABLE_PART = String.raw`(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+"|` + '`[^`]+`)';
+/** A dotted SQL identifier such as `analytics.vip_customers`. */
+export const TABLE_PATTERN = new RegExp(`^${TABLE_PART}(?:\\.${TABLE_PART}){0,2}$`);
+
+const VALID_TYPES_TEXT = `${IDENTIFIER_TYPES.join(', ')}, or the aliases ${Object.entries(IDENTIFIER_TYPE_ALIASES)
+  .map(([alias, type]) => `${alias} (= ${type})`)
+  .join(', ')}`;
+
+/** Maps a written identifier type (any case, aliases allowed) to its canonical name. */
+export function toIdentifierType(written: string): IdentifierType | undefined {
+  const key = written.trim().toLowerCase();
+  return (IDENTIFIER_TYPES as readonly string[]).includes(key) ? (key as IdentifierType) : IDENTIFIER_TYPE_ALIASES[key];
+}
+
+const identifierTypeSchema = z.string({ error: `must be an identifier type: ${VALID_TYPES_TEXT}` }).transform((written, ctx) => {
+  const type = toIdentifierType(written);
+  if (type) return type;
+  ctx.addIssue({ code: 'custom', message: `unknown identifier type "${written.slice(0, 40)}"; valid types: ${VALID_TYPES_TEXT}` });
+  return z.NEVER;
+});
+
+export const audienceSchema = z
+  .strictObject({
+    name: text(z.string().max(200, { error: 'must be at most 200 characters' })),
+    description: optionalText(),
+    customerListId: optionalDigitId(20),
+    audienceId: optionalDigitId(20),
+  })
+  .superRefine((value: unknown, ctx) => {
+    if (isRecord(value) && isSet(value.audienceId) && !isSet(value.customerListId)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['audienceId'],
+        message: 'requires customerListId: an adopted audience must come with the customer list it is built on',
+      });
+    }
+  }, ALWAYS);
+
+export const guardrailsSchema = z
+  .strictObject({
+    maxRemovePercent: numeric(num(0, 100).default(20)),
+    allowEmptySource: boolean(z.boolean().default(false)),
+  })
+  .prefault({});
+
+export const syncSchema = z
+  .strictObject({
+    name: z.string().regex(SYNC_NAME_PATTERN, { error: 'must match [a-z0-9_]+ (lowercase letters, digits, underscore)' }).max(100),
+    warehouse: requiredText(),
+    destination: optionalText(),
+    query: optionalText(),
+    table: text(
+      z
+        .string()
+        .regex(TABLE_PATTERN, { error: 'must be a table name such as analytics.vip_customers (use query for anything else)' })
+        .optional(),
+    ),
+    identifiers: z
+      .record(z.string().min(1, { error: 'column names must not be empty' }), identifierTypeSchema, {
+        error: `must map result columns to identifier types, e.g. {email: email}; types: ${VALID_TYPES_TEXT}`,
+      })
+      .refine((map: unknown) => !isRecord(map) || Object.keys(map).length > 0, {
+        error: 'must map at least one result column to an identifier type, e.g. {email: email}',
+        when: () => true,
+      }),
+    audience: audienceSchema,
+    guardrails: guardrailsSchema,
+    // Rows per warehouse read batch: bounds the memory a batch takes, not what is sent to Pinterest.
+    batchSize: numeric(int(1, 1_000_000).default(50_000)),
+  })
+  .superRefine(checkSource, ALWAYS);
+
+function checkSource(value: unknown, ctx: IssueSink): void {
+  if (!isRecord(value)) return;
+  const hasQuery = isSet(value.query);
+  const hasTable = isSet(value.table);
+  if (hasQuery && hasTable) ctx.addIssue({ code: 'custom', path: ['table'], message: 'set either query or table, not both' });
+  if (!hasQuery && !hasTable) ctx.addIssue({ code: 'custom', path: ['query'], message: 'required: set query (SQL) or table (e.g. analytics.vip_customers)' });
+}
+
+/** A sync's audience: created on first sync and remembered, or adopted by id. */
+export type AudienceConfig = z.output<typeof audienceSchema>;
+/** Safety limits checked before anything is sent. */
+export type GuardrailsConfig = z.output<typeof guardrailsSchema>;

@@ -1,0 +1,165 @@
+/**
+ * `warehouses.<name>`: one entry per connection, tagged by `type`. Only what the connectors need to connect and to
+ * bound a query's cost is here; which SQL to run belongs to the sync.
+ */
+import { z } from 'zod';
+import {
+  ALWAYS,
+  boolean,
+  httpUrl,
+  int,
+  isPostgresUrl,
+  isRecord,
+  isSet,
+  numeric,
+  optionalDigitId,
+  optionalText,
+  requiredText,
+  text,
+  type IssueSink,
+} from './config-fields.js';
+
+/** The value DuckDB uses for a database that lives only in memory (the query can still read CSV/Parquet files). */
+export const DUCKDB_IN_MEMORY = ':memory:';
+
+export const duckDbWarehouseSchema = z.strictObject({
+  type: z.literal('duckdb'),
+  path: requiredText(),
+  threads: numeric(int(1, 1024).optional()),
+  memoryLimit: text(
+    z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, { error: 'must be a size such as 512MB or 4GiB' })
+      .optional(),
+  ),
+});
+
+const postgresSslSchema = z.union(
+  [
+    boolean(z.boolean()),
+    z.strictObject({
+      rejectUnauthorized: boolean(z.boolean().optional()),
+      caPath: optionalText(),
+      certPath: optionalText(),
+      keyPath: optionalText(),
+    }),
+  ],
+  { error: 'must be true, false or {rejectUnauthorized, caPath, certPath, keyPath}' },
+);
+
+export const postgresWarehouseSchema = z
+  .strictObject({
+    type: z.literal('postgres'),
+    url: text(z.string().refine(isPostgresUrl, { error: 'must be a postgres:// or postgresql:// URL' }).optional()),
+    host: optionalText(),
+    port: numeric(int(1, 65535).optional()),
+    database: optionalText(),
+    user: optionalText(),
+    password: optionalText(),
+    ssl: postgresSslSchema.optional(),
+    statementTimeoutMs: numeric(int(1).optional()),
+  })
+  .superRefine(checkPostgresTarget, ALWAYS);
+
+// `user`/`password` may accompany `url` (pg lets explicit fields override it, which keeps a password out of the URL),
+// but `url` and `host` both naming a server is ambiguous.
+function checkPostgresTarget(value: unknown, ctx: IssueSink): void {
+  if (!isRecord(value)) return;
+  if (isSet(value.url) && isSet(value.host)) {
+    ctx.addIssue({ code: 'custom', path: ['host'], message: 'set either url or host, not both' });
+  } else if (!isSet(value.url) && !isSet(value.host)) {
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'required: set url (postgres://…) or host/port/database/user/password' });
+  }
+}
+
+// An inline service-account key arrives as a JSON string from an environment variable, or as a YAML mapping.
+const bigQueryCredentialsSchema = z.preprocess(
+  (value, ctx) => {
+    if (typeof value !== 'string') return value;
+    if (value.trim() === '') return undefined;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object (a service-account key) or a YAML mapping' });
+      return z.NEVER;
+    }
+  },
+  z.record(z.string(), z.unknown(), { error: 'must be a JSON object (a service-account key) or a YAML mapping' }).optional(),
+);
+
+export const bigQueryWarehouseSchema = z
+  .strictObject({
+    type: z.literal('bigquery'),
+    projectId: requiredText(),
+    location: optionalText(),
+    keyFilename: optionalText(),
+    credentials: bigQueryCredentialsSchema,
+    // Digits rather than a number: the API takes an int64 string and the limit may exceed 2^53.
+    maximumBytesBilled: optionalDigitId(19),
+    apiEndpoint: text(httpUrl().optional()),
+  })
+  .superRefine((value: unknown, ctx) => {
+    if (isRecord(value) && isSet(value.keyFilename) && isSet(value.credentials)) {
+      ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'set either keyFilename or credentials, not both' });
+    }
+  }, ALWAYS);
+
+export const snowflakeWarehouseSchema = z
+  .strictObject({
+    type: z.literal('snowflake'),
+    account: text(
+      z.string().refine((v) => !/snowflakecomputing\.com|:\/\//i.test(v), {
+        error: 'must be the account identifier (e.g. xy12345 or myorg-myaccount), not a URL; use accessUrl for a custom endpoint',
+      }),
+    ),
+    username: requiredText(),
+    password: optionalText(),
+    privateKeyPath: optionalText(),
+    privateKey: text(
+      z
+        .string()
+        .refine((v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v), {
+          error: 'must be a PEM private key (-----BEGIN PRIVATE KEY-----…); for a key file use privateKeyPath',
+        })
+        .optional(),
+    ),
+    privateKeyPassphrase: optionalText(),
+    warehouse: requiredText(),
+    database: requiredText(),
+    schema: requiredText(),
+    role: optionalText(),
+    accessUrl: text(httpUrl().optional()),
+    statementTimeoutSeconds: numeric(int(1).optional()),
+  })
+  .superRefine(checkSnowflakeAuth, ALWAYS);
+
+function checkSnowflakeAuth(value: unknown, ctx: IssueSink): void {
+  if (!isRecord(value)) return;
+  const methods = (['password', 'privateKeyPath', 'privateKey'] as const).filter((k) => isSet(value[k]));
+  if (methods.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['password'], message: 'required: set one of password, privateKeyPath or privateKey' });
+  } else if (methods.length > 1) {
+    ctx.addIssue({ code: 'custom', path: [methods[1]!], message: `set only one of password, privateKeyPath or privateKey (found ${methods.join(', ')})` });
+  }
+  if (isSet(value.privateKeyPassphrase) && !isSet(value.privateKeyPath) && !isSet(value.privateKey)) {
+    ctx.addIssue({ code: 'custom', path: ['privateKeyPassphrase'], message: 'only applies with privateKeyPath or privateKey' });
+  }
+}
+
+export const warehouseSchema = z.discriminatedUnion('type', [
+  duckDbWarehouseSchema,
+  postgresWarehouseSchema,
+  bigQueryWarehouseSchema,
+  snowflakeWarehouseSchema,
+]);
+
+/** Any `warehouses.<name>` entry, after validation. */
+export type WarehouseConfig = z.output<typeof warehouseSchema>;
+/** `type: duckdb`: a database file (or `:memory:`). */
+export type DuckDbWarehouseConfig = z.output<typeof duckDbWarehouseSchema>;
+/** `type: postgres` (also Redshift): a `url`, or `host`/`port`/`database`/`user`/`password`. */
+export type PostgresWarehouseConfig = z.output<typeof postgresWarehouseSchema>;
+/** `type: bigquery`: a project, with a key file, inline credentials, or Application Default Credentials. */
+export type BigQueryWarehouseConfig = z.output<typeof bigQueryWarehouseSchema>;
+/** `type: snowflake`: an account with password or key-pair authentication. */
+export type SnowflakeWarehouseConfig = z.output<typeof snowflakeWarehouseSchema>;

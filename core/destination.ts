@@ -1,0 +1,62 @@
+/**
+ * What core needs from an audience destination (Pinterest). The client implements one method per endpoint;
+ * batching, diffing, pacing decisions and acknowledgement belong to core.
+ */
+
+export type ListOperation = 'ADD' | 'REMOVE';
+export type ListType = 'EMAIL' | 'IDFA' | 'MAID';
+
+/** Pinterest's view of a customer list (its counters are not membership: duplicates count twice). */
+export interface CustomerListInfo {
+  /** Digit-string id. */
+  id: string;
+  /** List name. */
+  name: string;
+  /** PROCESSING | READY | TOO_SMALL | UPLOADING. */
+  status: string;
+  /** Cumulative records sent with ADD (and create), duplicates included. */
+  numUploadedUserRecords: number;
+  /** Cumulative records sent with REMOVE, non-members included. */
+  numRemovedUserRecords: number;
+  /** Number of create/PATCH calls applied to the list. */
+  numBatches: number;
+}
+
+/** Pinterest's view of an audience. */
+export interface AudienceInfo {
+  /** Digit-string id. */
+  id: string;
+  /** Audience name. */
+  name: string;
+  /** READY | INITIALIZING | TOO_SMALL, as Pinterest reports it. */
+  status: string;
+  /** Matched size, null while hidden (below ~100). */
+  size: number | null;
+  /** The customer list the audience is built on, when it is a CUSTOMER_LIST audience. */
+  customerListId: string | undefined;
+}
+
+/** Counters of the calls a destination made, for the run report. */
+export interface DestinationStats {
+  /** HTTP requests sent, retries included. */
+  apiCalls: number;
+  /** Requests that were sent again after a retryable failure. */
+  retries: number;
+}
+
+export interface AudienceDestination {
+  /** Creates a customer list holding `records` (the first batch); returns it as Pinterest now sees it. */
+  createCustomerList(req: { name: string; listType: ListType; records: readonly string[] }, opts?: { signal?: AbortSignal }): Promise<CustomerListInfo>;
+  /** Applies one ADD or REMOVE batch; resolves only once Pinterest accepted it. */
+  updateCustomerList(listId: string, op: ListOperation, records: readonly string[], opts?: { signal?: AbortSignal }): Promise<CustomerListInfo>;
+  /** Reads a customer list; rejects with a DestinationError of status 404 when it does not exist. */
+  getCustomerList(listId: string, opts?: { signal?: AbortSignal }): Promise<CustomerListInfo>;
+  /** Every customer list of the ad account (follows bookmark pagination). */
+  listCustomerLists(opts?: { signal?: AbortSignal }): Promise<CustomerListInfo[]>;
+  /** Creates a CUSTOMER_LIST audience on the list. */
+  createAudience(req: { name: string; customerListId: string; description?: string }, opts?: { signal?: AbortSignal }): Promise<AudienceInfo>;
+  /** Reads an audience; rejects with a DestinationError of status 404 when it does not exist. */
+  getAudience(audienceId: string, opts?: { signal?: AbortSignal }): Promise<AudienceInfo>;
+  /** Calls made so far by this instance. */
+  stats(): DestinationStats;
+}

@@ -1,0 +1,27 @@
+/**
+ * Identifier types a sync can map a result column to (DESIGN §1, §3). `gaid` is accepted as an alias of `maid`
+ * because that is what most warehouses call the Android advertising id.
+ */
+export const IDENTIFIER_TYPES = ['email', 'email_sha256', 'maid', 'maid_sha256', 'idfa', 'idfa_sha256'] as const;
+export type IdentifierType = (typeof IDENTIFIER_TYPES)[number];
+
+export const IDENTIFIER_TYPE_ALIASES: Readonly<Record<string, IdentifierType>> = { gaid: 'maid', gaid_sha256: 'maid_sha256' };
+
+/** Why a value was not sent. `empty` is counted separately from real rejections: it is not an error. */
+export const REJECT_REASONS = [
+  'invalid_email',
+  'invalid_device_id',
+  'zero_device_id',
+  'invalid_sha256',
+  'unsupported_hash',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** Family a hashed record belongs to once normalized: what Pinterest matches it against. */
+export type IdentifierFamily = 'email' | 'maid' | 'idfa';
+
+export function familyOf(type: IdentifierType): IdentifierFamily {
+  if (type.startsWith('email')) return 'email';
+  if (type.startsWith('idfa')) return 'idfa';
+  return 'maid';
+}

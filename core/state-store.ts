@@ -1,0 +1,134 @@
+/**
+ * The state store: run history, locks, tokens, list/audience ids and the acknowledged membership. Core reaches it
+ * only through these interfaces; the default implementation is a DuckDB file (connectors/state/duckdb/).
+ * Only hashes and counts are ever stored, never raw identifiers.
+ */
+import type { IdentifierFamily } from './identifier-types.js';
+import type { ColumnStats, DiffCounts, RunStatus, SyncReport } from './sync-report.js';
+
+/** What the state remembers about one sync between runs. */
+export interface SyncRecord {
+  /** Sync name (the config's key). */
+  name: string;
+  /** Ad account the list belongs to. */
+  adAccountId: string | null;
+  /** Customer list on Pinterest, once created or adopted. */
+  customerListId: string | null;
+  /** CUSTOMER_LIST audience built on the list, once created or adopted. */
+  audienceId: string | null;
+  /** Normalization rules version the stored membership was hashed with. */
+  normalizationVersion: number;
+  /** Name of a list whose creation was sent but not acknowledged (a crash between the two). */
+  pendingListName: string | null;
+  /** Records currently acknowledged. */
+  membershipCount: number;
+}
+
+/** Fields a run records when it ends. */
+export interface RunOutcome {
+  /** Final status. */
+  status: RunStatus;
+  /** The full report, from which the history columns are taken. */
+  report: SyncReport;
+}
+
+/** One recorded run, as `pinsync runs` shows it. */
+export interface RunRecord {
+  /** Run id (increasing). */
+  id: number;
+  /** Sync name. */
+  syncName: string;
+  /** Final (or current) status. */
+  status: RunStatus;
+  /** ISO start time. */
+  startedAt: string;
+  /** ISO end time; null while running or when killed. */
+  finishedAt: string | null;
+  /** The stored report; null for runs that never finished. */
+  report: SyncReport | null;
+  /** Records acknowledged so far (kept current batch by batch, so a killed run still shows its progress). */
+  addsSent: number;
+  /** Removals acknowledged so far. */
+  removesSent: number;
+  /** Batches acknowledged so far. */
+  batches: number;
+}
+
+/** Who holds a lock, for the message the second runner sees. */
+export interface LockOwner {
+  /** Process id. */
+  pid: number;
+  /** Host name. */
+  host: string;
+  /** Run id the lock was taken for. */
+  runId: number | null;
+}
+
+/** One batch Pinterest accepted; applied to the membership in the same transaction that records it. */
+export interface Acknowledgement {
+  /** Run the batch belongs to. */
+  runId: number;
+  /** ADD or REMOVE. */
+  op: 'ADD' | 'REMOVE';
+  /** First delta position in the batch (inclusive). */
+  start: number;
+  /** Last delta position (exclusive). */
+  end: number;
+  /** The list the batch was applied to; recorded on the sync when the batch created it. */
+  customerListId: string;
+  /** Set when this batch was the list's creation. */
+  createdList: boolean;
+}
+
+/** How the source's rows enter the diff when the state engine can read the warehouse itself. */
+export interface PushdownQuery {
+  /** Sync name, for errors. */
+  syncName: string;
+  /** DuckDB file to attach read-only, or ':memory:' for a query that reads files itself. */
+  attachPath: string;
+  /** The user's SQL. */
+  sql: string;
+  /** Mapped columns, in config order. */
+  columns: { column: string; type: ColumnStats['type'] }[];
+}
+
+/** A staged diff for one run. Temp data disappears with `dispose()` or the process. */
+export interface DiffSession {
+  /** Stage one batch of normalized records (generic path: hashing done in Node). */
+  appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[]): Promise<void>;
+  /** Present when the engine can run the query, normalize and stage in SQL; returns per-column stats. */
+  ingestPushdown?(query: PushdownQuery, opts: { signal?: AbortSignal }): Promise<{ sourceRows: number; columns: ColumnStats[] }>;
+  /** Computes adds/removes against the acknowledged membership and freezes them for reading. */
+  computeDiff(opts: { fullResync: boolean }): Promise<DiffCounts>;
+  /** Up to `n` hashes from the adds or removes. */
+  sample(op: 'ADD' | 'REMOVE', n: number): Promise<string[]>;
+  /** Hashes at delta positions [start, end) of the adds or removes. */
+  readRange(op: 'ADD' | 'REMOVE', start: number, end: number): Promise<string[]>;
+  /** Applies an accepted batch to the membership and records it, atomically. */
+  acknowledge(ack: Acknowledgement): Promise<void>;
+  /** Drops the staged data. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+export interface StateStore {
+  /** `duckdb` or `postgres`. */
+  readonly kind: string;
+  /** The remembered state of a sync, or undefined before its first run. */
+  getSync(name: string): Promise<SyncRecord | undefined>;
+  /** Creates or updates a sync's record. */
+  saveSync(name: string, patch: Partial<Omit<SyncRecord, 'name' | 'membershipCount'>>): Promise<SyncRecord>;
+  /** Forgets a sync's acknowledged membership (e.g. the list was recreated). */
+  clearMembership(name: string): Promise<void>;
+  /** Takes the sync's lock or throws LockHeldError naming the holder; a lock left by a dead process is taken over. */
+  acquireLock(syncName: string, owner: LockOwner): Promise<{ release(): Promise<void> }>;
+  /** Records a run as started; marks earlier runs of the sync that never finished as interrupted. */
+  startRun(syncName: string, startedAt: Date): Promise<number>;
+  /** Records how a run ended. */
+  finishRun(runId: number, outcome: RunOutcome): Promise<void>;
+  /** Recent runs, newest first. */
+  listRuns(filter: { syncNames?: string[]; limit?: number }): Promise<RunRecord[]>;
+  /** Starts a staged diff for a sync (plan or sync). */
+  openDiff(syncName: string): Promise<DiffSession>;
+  /** Closes the store. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,102 @@
+/**
+ * What a plan or sync run produced: the single structure behind `plan`, `sync`, `--json` and the run history.
+ * It holds counts and hashes only: raw identifiers never reach a report.
+ */
+import type { AudienceInfo, CustomerListInfo } from './destination.js';
+import type { IdentifierType, RejectReason } from './identifier-types.js';
+
+/** Outcome counts for one mapped result column. */
+export interface ColumnStats {
+  /** Result column name as configured. */
+  column: string;
+  /** Identifier type the column is mapped to. */
+  type: IdentifierType;
+  /** Values normalized and hashed by pinsync. */
+  hashed: number;
+  /** Values that were already SHA-256 hex and passed through. */
+  prehashed: number;
+  /** Null, empty or whitespace-only values (not errors). */
+  empty: number;
+  /** Values refused, by reason; never sent. */
+  rejected: Partial<Record<RejectReason, number>>;
+}
+
+export interface DiffCounts {
+  /** Records Pinterest has acknowledged for this sync before this run. */
+  acknowledged: number;
+  /** Distinct valid hashed records the source yields now. */
+  current: number;
+  /** Records to add (current − acknowledged; all of current with --full-resync). */
+  adds: number;
+  /** Records to remove (acknowledged − current). */
+  removes: number;
+  /** Records in both (current ∩ acknowledged). */
+  unchanged: number;
+}
+
+export type GuardrailVerdict = 'pass' | 'blocked' | 'overridden';
+
+export interface GuardrailResult {
+  /** pass: nothing tripped; blocked: the sync stopped (exit 3); overridden: tripped but --force sent anyway. */
+  verdict: GuardrailVerdict;
+  /** One sentence per guardrail that tripped. */
+  reasons: string[];
+}
+
+export type RunStatus = 'planned' | 'succeeded' | 'failed' | 'guardrail' | 'running' | 'interrupted';
+
+export interface SyncReport {
+  /** Sync name from the config. */
+  sync: string;
+  /** `plan` for plan/--dry-run (nothing sent, nothing stored), `sync` otherwise. */
+  mode: 'plan' | 'sync';
+  /** Final state of this run. */
+  status: RunStatus;
+  /** Id of the recorded run (sync mode only). */
+  runId: number | undefined;
+  /** --full-resync was given. */
+  fullResync: boolean;
+  /** --force was given. */
+  forced: boolean;
+  /** ISO time the run started. */
+  startedAt: string;
+  /** Wall time of the whole run. */
+  durationMs: number;
+  /** Rows the query returned. */
+  sourceRows: number;
+  /** Per mapped column outcome counts. */
+  columns: ColumnStats[];
+  /** Rejected values summed over columns, by reason. */
+  rejected: Partial<Record<RejectReason, number>>;
+  /** Set arithmetic against the acknowledged membership. */
+  diff: DiffCounts;
+  /** A few hashes of each side, for reviewers (hashes only). */
+  samples: { adds: string[]; removes: string[] };
+  /** Guardrail verdict. */
+  guardrail: GuardrailResult;
+  /** What was actually acknowledged by Pinterest in this run. */
+  sent: { adds: number; removes: number; batches: number };
+  /** Destination identifiers and Pinterest's own view after the run. */
+  pinterest: {
+    /** Ad account the list lives in. */
+    adAccountId: string;
+    /** Customer list id, once one exists. */
+    customerListId: string | undefined;
+    /** Audience id, once one exists. */
+    audienceId: string | undefined;
+    /** Pinterest's counters and status for the list, read after the run. */
+    list: CustomerListInfo | undefined;
+    /** Pinterest's view of the audience, read after the run. */
+    audience: AudienceInfo | undefined;
+    /** HTTP requests made, retries included. */
+    apiCalls: number;
+    /** Requests retried after a retryable failure. */
+    retries: number;
+  };
+  /** Things the user should know that did not fail the run. */
+  warnings: string[];
+  /** Set when the run failed or was stopped by a guardrail. */
+  error: { code: string; message: string } | undefined;
+  /** Exit code this run contributes (0, 1, 2 or 3). */
+  exitCode: number;
+}

@@ -1,0 +1,46 @@
+/**
+ * The only thing core knows about a warehouse. Connectors live in `connectors/warehouses/<engine>/` and never
+ * normalize, diff or batch deltas: they run SQL and stream rows.
+ */
+
+export type WarehouseEngine = 'duckdb' | 'postgres' | 'bigquery' | 'snowflake';
+
+/** A slice of a result, column-major: `columns[i][r]` is column `columnNames[i]` of row `r`. */
+export interface RowBatch {
+  /** Column names exactly as the warehouse reported them (Snowflake upper-cases unquoted names). */
+  readonly columnNames: readonly string[];
+  /** One array per column, all of length `rowCount`; cells are string, number, bigint, boolean, null or Date. */
+  readonly columns: readonly (readonly unknown[])[];
+  /** Number of rows in this batch (at most the requested batch size). */
+  readonly rowCount: number;
+}
+
+export interface WarehouseReadRequest {
+  /** The SQL to run: the sync's `query`, or `SELECT * FROM <table>`. */
+  sql: string;
+  /** The sync this read is for; errors name it. */
+  syncName: string;
+  /** Upper bound on rows per yielded batch. */
+  batchSize: number;
+  /** Aborting cancels the running query and ends the iteration with an error. */
+  signal?: AbortSignal;
+}
+
+export interface Warehouse {
+  /** Which engine this connector talks to. */
+  readonly engine: WarehouseEngine;
+  /** Cheap round trip proving the warehouse is reachable and the credentials work. */
+  check(opts?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Runs the query and yields its rows in batches, never holding the whole result. Breaking out of the loop
+   * releases the cursor/connection; a failure mid-stream reaches the caller as a WarehouseError naming the sync.
+   */
+  read(req: WarehouseReadRequest): AsyncIterable<RowBatch>;
+  /**
+   * Set when the warehouse is a DuckDB database that a DuckDB state engine can ATTACH read-only, so the
+   * query, normalization and diff run as one SQL pipeline without rows crossing into Node.
+   */
+  readonly attachableDuckDb?: { path: string };
+  /** Releases connections and handles. Idempotent. */
+  close(): Promise<void>;
+}

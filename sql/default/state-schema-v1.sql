@@ -1,0 +1,75 @@
+-- pinsync state, version 1. Portable between DuckDB and PostgreSQL (BYTEA is DuckDB's alias for BLOB).
+-- Raw identifiers never enter these tables: membership holds 32-byte SHA-256 digests only.
+
+CREATE SEQUENCE sync_id_seq START 1;
+
+CREATE TABLE syncs (
+  id                    INTEGER PRIMARY KEY DEFAULT nextval('sync_id_seq'),
+  name                  VARCHAR NOT NULL UNIQUE,
+  ad_account_id         VARCHAR,
+  customer_list_id      VARCHAR,
+  audience_id           VARCHAR,
+  -- the rules the stored hashes were made with; a different version needs --full-resync
+  normalization_version INTEGER NOT NULL,
+  -- set just before a create-list request, cleared when it is acknowledged: a crash in between leaves a list
+  -- on Pinterest that the next run must find instead of creating a second one
+  pending_list_name     VARCHAR,
+  created_at            TIMESTAMP NOT NULL,
+  updated_at            TIMESTAMP NOT NULL
+);
+
+-- Deliberately no index: an index over hundreds of millions of digests costs more memory than the set
+-- operations it would speed up, and the lock guarantees a single writer per sync.
+CREATE TABLE membership (
+  sync_id INTEGER  NOT NULL,
+  h       BYTEA    NOT NULL,
+  -- 1 email, 2 maid, 3 idfa
+  family  SMALLINT NOT NULL
+);
+
+CREATE SEQUENCE run_id_seq START 1;
+
+CREATE TABLE runs (
+  id           BIGINT PRIMARY KEY DEFAULT nextval('run_id_seq'),
+  sync_name    VARCHAR NOT NULL,
+  status       VARCHAR NOT NULL,
+  started_at   TIMESTAMP NOT NULL,
+  finished_at  TIMESTAMP,
+  pid          INTEGER,
+  host         VARCHAR,
+  adds_sent    BIGINT NOT NULL DEFAULT 0,
+  removes_sent BIGINT NOT NULL DEFAULT 0,
+  batches      INTEGER NOT NULL DEFAULT 0,
+  -- the full SyncReport as JSON text (counts and hashes only)
+  report       VARCHAR
+);
+
+CREATE TABLE batches (
+  run_id           BIGINT  NOT NULL,
+  seq              INTEGER NOT NULL,
+  op               VARCHAR NOT NULL,
+  records          INTEGER NOT NULL,
+  customer_list_id VARCHAR NOT NULL,
+  acknowledged_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE locks (
+  sync_name    VARCHAR PRIMARY KEY,
+  pid          INTEGER NOT NULL,
+  host         VARCHAR NOT NULL,
+  run_id       BIGINT,
+  acquired_at  TIMESTAMP NOT NULL,
+  heartbeat_at TIMESTAMP NOT NULL
+);
+
+-- OAuth tokens refreshed by pinsync (Pinterest rotates refresh tokens, so the config's copy goes stale).
+CREATE TABLE tokens (
+  destination_key     VARCHAR PRIMARY KEY,
+  access_token        VARCHAR NOT NULL,
+  access_expires_at   TIMESTAMP,
+  refresh_token       VARCHAR,
+  refresh_expires_at  TIMESTAMP,
+  -- digest of the tokens in the config when these were stored: a change means the user re-authorized
+  config_fingerprint  VARCHAR NOT NULL,
+  updated_at          TIMESTAMP NOT NULL
+);

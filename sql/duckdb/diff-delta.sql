@@ -1,0 +1,21 @@
+-- Freezes this run's delta. `pos` numbers each side densely from 0 so batches are position ranges: a batch can be
+-- re-read, split in halves or acknowledged by range without holding hashes in Node.
+-- `known` marks adds that are already acknowledged (only with --full-resync, which re-sends everyone) so that
+-- acknowledging them does not duplicate membership rows.
+CREATE OR REPLACE TEMP TABLE delta_add AS
+SELECT h, family, known, (row_number() OVER () - 1) AS pos
+FROM (
+  SELECT c.h, c.family, (m.h IS NOT NULL) AS known
+  FROM current_records c
+  LEFT JOIN (SELECT h FROM membership WHERE sync_id = {{syncId}}) m ON m.h = c.h
+  WHERE {{fullResync}} OR m.h IS NULL
+);
+
+CREATE OR REPLACE TEMP TABLE delta_remove AS
+SELECT h, family, (row_number() OVER () - 1) AS pos
+FROM (
+  SELECT m.h, m.family
+  FROM membership m
+  WHERE m.sync_id = {{syncId}}
+    AND NOT EXISTS (SELECT 1 FROM current_records c WHERE c.h = m.h)
+);

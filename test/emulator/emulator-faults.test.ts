@@ -1,0 +1,120 @@
+/**
+ * Fault hooks: scripted error answers, latency, dropped connections (before and after applying the request), and
+ * the request log tests use to count calls.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
+import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
+import { call, createList, hexRecords, listsPath } from './helpers/emulator-http.js';
+
+let em: RunningEmulator;
+beforeAll(async () => {
+  em = await startEmulator();
+});
+afterAll(async () => {
+  await em.close();
+});
+beforeEach(() => {
+  em.reset();
+});
+
+describe('failNext', () => {
+  it('answers with the scripted error, count times, then handles requests again', async () => {
+    em.faults.failNext({ status: 503, count: 2 });
+    for (let i = 0; i < 2; i++) {
+      const res = await call(em, 'GET', listsPath(em));
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ code: 4197, message: 'The endpoint has been ramped down and is currently not accepting any traffic.' });
+      expect(res.headers.get('x-pinterest-rid')).toBeTruthy();
+      expect(res.headers.get('content-type')).toBe('application/json');
+    }
+    expect((await call(em, 'GET', listsPath(em))).status).toBe(200);
+    expect(em.faults.pending()).toBe(0);
+  });
+
+  it('sends 429 code 8 with the given headers, 500 and 401 defaults, and custom code/message', async () => {
+    em.faults.failNext({ status: 429, headers: { 'X-RateLimit-Reset': '3' } });
+    const limited = await call(em, 'GET', listsPath(em));
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe(8);
+    expect(limited.headers.get('x-ratelimit-reset')).toBe('3');
+
+    em.faults.failNext({ status: 500 });
+    expect((await call(em, 'GET', listsPath(em))).body.code).toBe(500);
+    em.faults.failNext({ status: 401 });
+    expect((await call(em, 'GET', listsPath(em))).body).toEqual({ code: 2, message: 'Authentication failed.' });
+    em.faults.failNext({ status: 400, code: 77, message: 'custom' });
+    expect((await call(em, 'GET', listsPath(em))).body).toEqual({ code: 77, message: 'custom' });
+  });
+
+  it('only fails matching requests, and the failed write is not applied', async () => {
+    const list = await createList(em, 'f', ['a']);
+    em.faults.failNext({ status: 500, match: { method: 'PATCH', pathIncludes: '/customer_lists/' } });
+    expect((await call(em, 'GET', listsPath(em, list.id))).status).toBe(200);
+    const failed = await call(em, 'PATCH', listsPath(em, list.id), { json: { operation_type: 'ADD', records: 'b,c' } });
+    expect(failed.status).toBe(500);
+    expect(em.membership(list.id)).toEqual(new Set(['a']));
+    expect(em.list(list.id)?.num_batches).toBe(1);
+    const log = em.requests.at(-1)!;
+    expect(log).toMatchObject({ method: 'PATCH', status: 500, fault: 'fail', records: 2, applied: false, operation: 'ADD', operationId: 'customer_lists/update' });
+  });
+});
+
+describe('dropNext', () => {
+  it('destroys the connection without applying the request', async () => {
+    const list = await createList(em, 'd', ['a']);
+    em.faults.dropNext(1);
+    await expect(call(em, 'PATCH', listsPath(em, list.id), { json: { operation_type: 'ADD', records: 'b' } })).rejects.toThrow();
+    expect(em.membership(list.id)).toEqual(new Set(['a']));
+    expect(em.requests.at(-1)).toMatchObject({ status: null, outcome: 'dropped', fault: 'drop', applied: false });
+    // the next request goes through
+    expect((await call(em, 'GET', listsPath(em, list.id))).status).toBe(200);
+  });
+
+  it('after-apply variant: Pinterest applied the batch but the ack was lost', async () => {
+    const list = await createList(em, 'd', ['a']);
+    em.faults.dropAfterApplyNext(1, { match: { method: 'PATCH' } });
+    await expect(call(em, 'PATCH', listsPath(em, list.id), { json: { operation_type: 'ADD', records: 'b' } })).rejects.toThrow();
+    expect(em.membership(list.id)).toEqual(new Set(['a', 'b']));
+    expect(em.list(list.id)?.num_uploaded_user_records).toBe(2);
+    expect(em.requests.at(-1)).toMatchObject({ status: 200, outcome: 'dropped-after-apply', applied: true });
+
+    // the object form does the same
+    em.faults.dropNext({ count: 1, afterApply: true, match: { method: 'POST', pathIncludes: '/customer_lists' } });
+    await expect(call(em, 'POST', listsPath(em), { json: { name: 'x', records: 'z' } })).rejects.toThrow();
+    expect(em.lists()).toHaveLength(2);
+  });
+});
+
+describe('latency and the request log', () => {
+  it('delays matching requests until cleared', async () => {
+    em.faults.latency(120, { match: { method: 'GET' } });
+    const started = Date.now();
+    await call(em, 'GET', listsPath(em));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+    em.faults.clear();
+    const again = Date.now();
+    await call(em, 'GET', listsPath(em));
+    expect(Date.now() - again).toBeLessThan(100);
+  });
+
+  it('logs method, path, status, records and timestamp of every request', async () => {
+    em.clearRequests();
+    const before = Date.now();
+    const list = await createList(em, 'log', hexRecords(3));
+    await call(em, 'PATCH', listsPath(em, list.id), { json: { operation_type: 'REMOVE', records: `${hexRecords(1)[0]},,` } });
+    await call(em, 'GET', `${listsPath(em)}?page_size=5`, { token: 'bad' });
+    expect(em.requests.map((r) => [r.method, r.operationId, r.operation, r.status, r.records, r.applied])).toEqual([
+      ['POST', 'customer_lists/create', undefined, 200, 3, true],
+      ['PATCH', 'customer_lists/update', 'REMOVE', 200, 1, true],
+      ['GET', 'customer_lists/list', undefined, 401, 0, false],
+    ]);
+    const last = em.requests.at(-1)!;
+    expect(last.path).toBe(`/v5${listsPath(em)}`);
+    expect(last.query).toBe('?page_size=5');
+    expect(last.errorCode).toBe(2);
+    expect(last.timestamp).toBeGreaterThanOrEqual(before);
+    expect(last.requestId).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
