@@ -15,10 +15,9 @@ import { createPinterestDestination } from '../connectors/pinterest/create-pinte
 import { openStateStore } from '../connectors/state/open-state-store.js';
 import { createWarehouse } from '../connectors/warehouses/create-warehouse.js';
 import type { CliIo } from './cli-io.js';
-import { worstExitCode } from './exit-codes.js';
 import { createLogger } from './output/create-logger.js';
 import { createProgress } from './output/create-progress.js';
-import { renderReports } from './output/render-report.js';
+import { overallExitCode, renderReports } from './output/render-report.js';
 import { reportCommandError } from './report-command-error.js';
 
 export interface RunSyncsArgs {
@@ -76,7 +75,7 @@ export async function runSyncs(args: RunSyncsArgs, io: CliIo): Promise<number> {
       await writeFile(resolve(io.cwd, args.out), text);
       logger.info(`report written to ${args.out}`);
     } else io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-    return worstExitCode(reports.map((r) => r.exitCode));
+    return overallExitCode(reports);
   } catch (err) {
     reportCommandError(err, io);
     return err instanceof PinsyncError ? err.exitCode : exitCodeOf(err) || EXIT.syncFailed;

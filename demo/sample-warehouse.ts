@@ -12,7 +12,7 @@ export async function buildSampleWarehouse(conn: DuckDBConnection, count: number
       i AS customer_id,
       ${emailSql('i')} AS email,
       ${deviceSql('i', "'g'", 3, 211, false)} AS gaid,
-      ${deviceSql('i', "'a'", 4, 223, true)} AS idfa,
+      ${deviceSql('i', "'a'", 5, 223, true)} AS idfa,
       (i % 4 <> 0) AS subscribed
     FROM range(1, ${count + 1}) AS t(i)`);
 }
@@ -22,7 +22,7 @@ export async function churnSampleWarehouse(conn: DuckDBConnection, count: number
   const joined = Math.max(1, Math.round(count * 0.02));
   await conn.run(`
     INSERT INTO customers
-    SELECT i, ${emailSql('i')}, ${deviceSql('i', "'g'", 3, 211, false)}, ${deviceSql('i', "'a'", 4, 223, true)}, true
+    SELECT i, ${emailSql('i')}, ${deviceSql('i', "'g'", 3, 211, false)}, ${deviceSql('i', "'a'", 5, 223, true)}, true
     FROM range(${count + 1}, ${count + joined + 1}) AS t(i)`);
   const left = await changed(conn, `UPDATE customers SET subscribed = false WHERE subscribed AND customer_id % 53 = 7`);
   const changedEmail = await changed(

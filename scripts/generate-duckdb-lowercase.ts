@@ -178,16 +178,23 @@ function re2Ranges(cps: readonly number[]): string {
   return out;
 }
 
-// Keeps the SQL file pure ASCII: no invisible or combining characters for an editor to normalize away.
+// chr() keeps the file ASCII where invisible or combining characters would be involved (few of them).
 function chrConcat(cps: readonly number[]): string {
   return cps.map((cp) => `chr(${cp})`).join(' || ');
 }
 
-function chrConcatWrapped(cps: readonly number[], indent: string): string {
-  const parts = cps.map((cp) => `chr(${cp})`);
-  const lines: string[] = [];
-  for (let i = 0; i < parts.length; i += 8) lines.push(parts.slice(i, i + 8).join(' || '));
-  return lines.join(` ||\n${indent}`);
+// The translate() sets are visible letters, written literally: as chr() chains they cost DuckDB's binder ~25 ms per
+// copy, and macro expansion copies pinsync_js_lower_v1 into a query several times.
+function sqlLiteral(cps: readonly number[]): string {
+  const text = String.fromCodePoint(...cps);
+  if (/[\p{M}\p{C}\p{Z}']/u.test(text)) throw new Error('translate() set holds characters unsafe to write literally');
+  return `'${text}'`;
+}
+
+function commentLines(items: readonly string[], title: string): string {
+  const lines = [`-- ${title}`];
+  for (let i = 0; i < items.length; i += 10) lines.push(`--   ${items.slice(i, i + 10).join(' ')}`);
+  return lines.join('\n');
 }
 
 /** The text of `sql/duckdb/normalize-unicode-v1.sql` for the given tables. */
@@ -201,7 +208,7 @@ export function renderUnicodeSql(t: JsUnicodeTables): string {
   const from = t.translate.map(([f]) => f);
   const to = t.translate.map(([, l]) => l);
   if (from.length > 0) {
-    fixed = `translate(${fixed},\n      ${chrConcatWrapped(from, '      ')},\n      ${chrConcatWrapped(to, '      ')})`;
+    fixed = `translate(${fixed},\n      ${sqlLiteral(from)},\n      ${sqlLiteral(to)})`;
   }
   const fixCount = t.expansions.length + t.translate.length;
   const fixSet = re2Ranges([...t.expansions.map(([f]) => f), ...from].sort((x, y) => x - y));
@@ -225,6 +232,7 @@ CREATE OR REPLACE TEMP MACRO pinsync_js_email_shape_v1(s) AS
 -- The code points DuckDB lower() gets wrong, replaced by JS's lowercase before lower() runs: expansions DuckDB
 -- cannot do (${t.expansions.map(([f]) => `U+${hex(f)}`).join(', ') || 'none'}) and ${t.translate.length} letters it leaves alone or maps elsewhere. translate() costs
 -- about 1 us a row, hence the cheap test first.
+${commentLines(t.translate.map(([f, l]) => `${hex(f)}>${hex(l)}`), 'translate() maps')}
 CREATE OR REPLACE TEMP MACRO pinsync_lower_fixups_v1(s) AS
   CASE WHEN ${fixCount === 0 ? 'false' : `regexp_matches(s, '[${fixSet}]')`}
     THEN ${fixed}
@@ -250,9 +258,10 @@ CREATE OR REPLACE TEMP MACRO pinsync_js_lower_v1(s) AS
     END;
 `;
 }
+
 /** Renders the file from this Node and DuckDB. */
 export async function generateUnicodeSql(): Promise<string> {
-  const db = await openDuckDb(':memory:', { threads: 2 });
+  const db = await openDuckDb(':memory:');
   const conn = await db.connect();
   try {
     return renderUnicodeSql(await deriveJsUnicodeTables(conn));

@@ -1,6 +1,7 @@
 /**
  * Wording shared by the table and markdown reports, so a plan reads the same in a terminal and in a PR comment.
  */
+import { worstExitCode } from '../exit-codes.js';
 import type { ColumnStats, GuardrailResult, RunStatus, SyncReport } from '../../core/sync-report.js';
 import { formatCount } from './format-values.js';
 
@@ -88,9 +89,9 @@ export function reportableError(report: SyncReport): SyncReport['error'] {
   return error;
 }
 
-/** The process exit code for several reports: the worst (highest) wins, 0 when there are none. */
+/** The process exit code for several reports: the worst wins (see cli/exit-codes.ts), 0 when there are none. */
 export function overallExitCode(reports: readonly SyncReport[]): number {
-  return reports.reduce((worst, r) => Math.max(worst, r.exitCode), 0);
+  return worstExitCode(reports.map((r) => r.exitCode));
 }
 
 /** Customer list id from whichever place the report knows it. */

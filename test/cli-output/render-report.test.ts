@@ -56,7 +56,7 @@ describe('renderReports table', () => {
     expect(out).toMatch(/PINTEREST_403: Not authorized to access the ad account\. request id abc123/);
     const summary = out.trimEnd().split('\n').find((l) => l.startsWith('Total'));
     expect(summary).toContain('3 syncs: 1 blocked by guardrail, 1 succeeded, 1 failed');
-    expect(summary).toContain('exit code 3');
+    expect(summary).toContain('exit code 1'); // a failure outranks a guardrail stop (cli/exit-codes.ts)
   });
 
   it('aligns the count column', () => {
@@ -79,7 +79,7 @@ describe('renderReports markdown', () => {
     for (const row of rows) expect(row.split('|').length - 2).toBe(6);
     expect(rows[0]).toBe('| `lapsed_buyers` (blocked by guardrail) | +50,000 | -900,000 | 1,100,000 | 14,015 | ⛔ blocked |');
     expect(rows[2]).toContain('`newsletter` (failed)');
-    expect(md).toContain('Exit code: **3**');
+    expect(md).toContain('Exit code: **1**');
   });
 
   it('has a section per sync with guardrail reasons, Pinterest counters and sample hashes in code spans', () => {
@@ -106,7 +106,7 @@ describe('renderReports json', () => {
     const doc = JSON.parse(renderReports([blockedPlan, succeededSync, failedSync], 'json', { now })) as Record<string, unknown>;
     expect(doc.version).toBe(1);
     expect(doc.generatedAt).toBe('2025-03-01T12:00:00.000Z');
-    expect(doc.exitCode).toBe(3);
+    expect(doc.exitCode).toBe(1);
     const syncs = doc.syncs as Array<Record<string, unknown>>;
     expect(syncs.map((s) => s.sync)).toEqual(['lapsed_buyers', 'vip_customers', 'newsletter']);
     // Keys stay present as null rather than disappearing.
