@@ -64,8 +64,11 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     session = await state.openDiff(job.name);
     logger.info({ sync: job.name }, 'reading the warehouse');
     progress.start(`${job.name}: reading`);
+    let phaseStart = performance.now();
     const ingested = await ingest(job, deps.warehouse, session, options, progress);
     progress.stop();
+    report.phases.readMs = Math.round(performance.now() - phaseStart);
+    phaseStart = performance.now();
     report.sourceRows = ingested.sourceRows;
     report.columns = ingested.columns;
     report.rejected = sumRejected(ingested.columns);
@@ -73,7 +76,8 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     report.diff = await session.computeDiff({ fullResync: options.fullResync });
     report.samples = { adds: await session.sample('ADD', SAMPLE_SIZE), removes: await session.sample('REMOVE', SAMPLE_SIZE) };
     report.guardrail = evaluateGuardrails(report.diff, job.guardrails, options.force);
-    logger.info({ sync: job.name, ...report.diff }, 'diff computed');
+    report.phases.diffMs = Math.round(performance.now() - phaseStart);
+    logger.info({ sync: job.name, ...report.diff, readMs: report.phases.readMs, diffMs: report.phases.diffMs }, 'diff computed');
 
     if (report.guardrail.verdict === 'blocked') {
       throw new GuardrailError(`sync ${job.name} stopped by a guardrail, nothing was sent: ${report.guardrail.reasons.join('; ')}. Re-run with --force to send anyway.`);
@@ -88,6 +92,7 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
 
     const destination = deps.destination;
     if (!destination) throw new UsageError('a sync needs a Pinterest destination');
+    phaseStart = performance.now();
     await push(job, sync!, state, session, destination, report, options, logger, progress);
     sync = (await state.getSync(job.name))!;
     await ensureAudience(job, sync, state, destination, report, logger);
@@ -95,6 +100,7 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
       await state.saveSync(job.name, { normalizationVersion: NORMALIZATION_VERSION });
     }
     await reconcile(job, state, destination, report, logger);
+    report.phases.pushMs = Math.round(performance.now() - phaseStart);
     report.status = 'succeeded';
     return report;
   } catch (err) {
@@ -175,14 +181,22 @@ async function push(
       // Remember the creation before sending it: if we die before acknowledging, the next run finds this list
       // by name instead of creating a second one.
       await state.saveSync(job.name, { pendingListName: job.audience.name });
-      const list = await destination.createCustomerList({ name: job.audience.name, listType: listTypeOf(job), records: first }, { signal: options.signal });
-      listId = list.id;
-      await session.acknowledge({ runId, op: 'ADD', start: 0, end: first.length, customerListId: list.id, createdList: true });
-      addFrom = first.length;
-      report.sent.adds += first.length;
-      report.sent.batches++;
-      progress.tick(first.length);
-      logger.info({ sync: job.name, customerListId: list.id }, `created customer list "${job.audience.name}"`);
+      try {
+        const list = await destination.createCustomerList({ name: job.audience.name, listType: listTypeOf(job), records: first }, { signal: options.signal });
+        listId = list.id;
+        await session.acknowledge({ runId, op: 'ADD', start: 0, end: first.length, customerListId: list.id, createdList: true });
+        addFrom = first.length;
+        report.sent.adds += first.length;
+        report.sent.batches++;
+        progress.tick(first.length);
+        logger.info({ sync: job.name, customerListId: list.id }, `created customer list "${job.audience.name}"`);
+      } catch (err) {
+        // The create may or may not have reached Pinterest. Look for it before anything else: adopting it (and
+        // re-sending its first batch as a PATCH) is safe, creating a second list with the same name is not.
+        if (!(err instanceof DestinationError && err.code === 'PINSYNC_PINTEREST_CREATE_UNCERTAIN')) throw err;
+        listId = await findPendingList(job, { ...sync, pendingListName: job.audience.name }, state, destination, report, logger);
+        if (!listId) throw err;
+      }
     }
     report.pinterest.customerListId = listId;
   }
@@ -302,6 +316,7 @@ function emptyReport(job: SyncJob, options: SyncOptions, startedAt: Date): SyncR
     forced: options.force,
     startedAt: startedAt.toISOString(),
     durationMs: 0,
+    phases: { readMs: 0, diffMs: 0, pushMs: 0 },
     sourceRows: 0,
     columns: [],
     rejected: {},

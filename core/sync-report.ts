@@ -62,6 +62,8 @@ export interface SyncReport {
   startedAt: string;
   /** Wall time of the whole run. */
   durationMs: number;
+  /** Wall time per phase: reading and normalizing, diffing, pushing (with audience and reconciliation). */
+  phases: { readMs: number; diffMs: number; pushMs: number };
   /** Rows the query returned. */
   sourceRows: number;
   /** Per mapped column outcome counts. */

@@ -127,6 +127,10 @@ function collectRows(r: SyncReport, p: Palette): Row[] {
     rows.push({ label: 'api calls', text: `${formatCount(r.pinterest.apiCalls)} (${retries})` });
   }
 
+  const phases = [`read ${formatDuration(r.phases.readMs)}`, `diff ${formatDuration(r.phases.diffMs)}`];
+  if (!plan) phases.push(`push ${formatDuration(r.phases.pushMs)}`);
+  rows.push({ label: 'time', text: phases.join(', ') });
+
   r.warnings.forEach((w, i) => rows.push({ label: i === 0 ? 'warnings' : '', text: p.yellow(oneLine(w)) }));
   const error = reportableError(r);
   if (error !== undefined) rows.push({ label: 'error', text: p.red(`${error.code}: ${oneLine(error.message)}`) });

@@ -109,6 +109,20 @@ describe('kill -9 during a push', () => {
   });
 });
 
+describe('an uncertain create', () => {
+  it('a create whose response is lost is found by name and adopted in the same run', async () => {
+    const people = makePeople(1, 500);
+    await fx.setPeople(people);
+    await fx.writeConfig({ maxRecords: 100 });
+    fx.emulator.faults.dropNext({ count: 1, afterApply: true, match: { method: 'POST', pathIncludes: '/customer_lists' } });
+    const res = await fx.syncJson();
+    expect(res.code).toBe(0);
+    expect(fx.emulator.lists()).toHaveLength(1);
+    expect(fx.membership()).toEqual(expectedHashes(people));
+    expect(await fx.storedMembership()).toEqual(expectedHashes(people));
+  });
+});
+
 describe('one run at a time', () => {
   it('a second process on the same state exits 1 with a clear message', async () => {
     await fx.setPeople(makePeople(1, 2_000));
