@@ -7,7 +7,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT } from '../core/errors.js';
 import { type CliIo, processIo } from './cli-io.js';
-import { emulatorCommand } from './commands/emulator-command.js';
+import { configureEmulatorOptions, emulatorCommand } from './commands/emulator-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { validateCommand } from './commands/validate-command.js';
 import { runSyncs } from './run-syncs.js';
@@ -84,13 +84,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     .command(
       'emulator',
       'run a local Pinterest API v5 emulator (for demos, tests and rehearsals)',
-      (y) =>
-        y
-          .option('port', { type: 'number', default: 8787, describe: 'port on 127.0.0.1 (0 = any free port)' })
-          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
-          .option('data', { type: 'string', describe: 'JSON file that keeps the emulator state across restarts' }),
+      (y) => configureEmulatorOptions(y),
       async (a) => {
-        exitCode = await emulatorCommand({ port: a.port, host: a.host, data: a.data }, io);
+        exitCode = await emulatorCommand(a, io);
       },
     )
     .demandCommand(1, 'name a command: validate, plan, sync, runs or emulator')

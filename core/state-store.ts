@@ -80,6 +80,22 @@ export interface Acknowledgement {
   createdList: boolean;
 }
 
+/** OAuth tokens pinsync refreshed (Pinterest rotates refresh tokens, so the config's copy goes stale). */
+export interface StoredTokens {
+  /** Current access token. */
+  accessToken: string;
+  /** When the access token expires; null when unknown. */
+  accessExpiresAt: Date | null;
+  /** Current refresh token (the rotated one). */
+  refreshToken: string | null;
+  /** When the refresh token expires; null when unknown. */
+  refreshExpiresAt: Date | null;
+  /** Digest of the tokens that were in the config when these were stored: a change means the user re-authorized. */
+  configFingerprint: string;
+  /** When these were stored. */
+  updatedAt: Date;
+}
+
 /** How the source's rows enter the diff when the state engine can read the warehouse itself. */
 export interface PushdownQuery {
   /** Sync name, for errors. */
@@ -127,6 +143,10 @@ export interface StateStore {
   finishRun(runId: number, outcome: RunOutcome): Promise<void>;
   /** Recent runs, newest first. */
   listRuns(filter: { syncNames?: string[]; limit?: number }): Promise<RunRecord[]>;
+  /** Tokens stored for a destination (keyed by app and ad account), if any. */
+  getTokens(destinationKey: string): Promise<StoredTokens | undefined>;
+  /** Stores (replaces) a destination's tokens; durable when it resolves. */
+  saveTokens(destinationKey: string, tokens: Omit<StoredTokens, 'updatedAt'>): Promise<void>;
   /** Starts a staged diff for a sync (plan or sync). */
   openDiff(syncName: string): Promise<DiffSession>;
   /** Closes the store. */

@@ -61,6 +61,9 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     report.pinterest.customerListId = sync?.customerListId ?? job.audience.customerListId;
     report.pinterest.audienceId = sync?.audienceId ?? job.audience.audienceId;
 
+    if (deps.warehouse.estimateScanBytes) {
+      report.scanBytes = await deps.warehouse.estimateScanBytes({ sql: job.sql, syncName: job.name, signal: options.signal });
+    }
     session = await state.openDiff(job.name);
     logger.info({ sync: job.name }, 'reading the warehouse');
     progress.start(`${job.name}: reading`);
@@ -318,6 +321,7 @@ function emptyReport(job: SyncJob, options: SyncOptions, startedAt: Date): SyncR
     durationMs: 0,
     phases: { readMs: 0, diffMs: 0, pushMs: 0 },
     sourceRows: 0,
+    scanBytes: undefined,
     columns: [],
     rejected: {},
     diff: { acknowledged: 0, current: 0, adds: 0, removes: 0, unchanged: 0 },

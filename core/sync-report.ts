@@ -66,6 +66,8 @@ export interface SyncReport {
   phases: { readMs: number; diffMs: number; pushMs: number };
   /** Rows the query returned. */
   sourceRows: number;
+  /** Bytes the warehouse said the query scans (BigQuery), when it can tell; shown by `plan`. */
+  scanBytes: number | undefined;
   /** Per mapped column outcome counts. */
   columns: ColumnStats[];
   /** Rejected values summed over columns, by reason. */

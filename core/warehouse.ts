@@ -41,6 +41,11 @@ export interface Warehouse {
    * query, normalization and diff run as one SQL pipeline without rows crossing into Node.
    */
   readonly attachableDuckDb?: { path: string };
+  /**
+   * Bytes the query would scan, when the engine can tell without running it (a BigQuery dry-run job), so `plan`
+   * shows the cost before anyone pays it. Undefined when the engine cannot tell.
+   */
+  estimateScanBytes?(req: { sql: string; syncName: string; signal?: AbortSignal }): Promise<number | undefined>;
   /** Releases connections and handles. Idempotent. */
   close(): Promise<void>;
 }

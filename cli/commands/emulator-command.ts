@@ -2,7 +2,16 @@
 import { resolve } from 'node:path';
 import { EXIT } from '../../core/errors.js';
 import { runEmulatorFromCli } from '../../connectors/pinterest/emulator/run-emulator-cli.js';
+import type { Argv } from 'yargs';
 import type { CliIo } from '../cli-io.js';
+
+/** The emulator's command-line options. */
+export function configureEmulatorOptions<T>(y: Argv<T>) {
+  return y
+    .option('port', { type: 'number', default: 8787, describe: 'port on 127.0.0.1 (0 = any free port)' })
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
+    .option('data', { type: 'string', describe: 'JSON file that keeps the emulator state across restarts' });
+}
 
 export async function emulatorCommand(args: { port: number; host: string; data: string | undefined }, io: CliIo): Promise<number> {
   try {

@@ -80,6 +80,7 @@ function collectRows(r: SyncReport, p: Palette): Row[] {
   const rows: Row[] = [];
   const plan = r.mode === 'plan';
   rows.push({ label: 'source rows', count: formatCount(r.sourceRows) });
+  if (r.scanBytes !== undefined) rows.push({ label: 'bytes scanned', count: formatCount(r.scanBytes), text: 'as estimated by the warehouse' });
   rows.push({ label: 'valid records', count: formatCount(r.diff.current), text: 'distinct, current' });
   rows.push({ label: 'acknowledged before', count: formatCount(r.diff.acknowledged) });
   rows.push({ label: 'adds', count: r.diff.adds > 0 ? p.green(`+${formatCount(r.diff.adds)}`) : '0', text: r.fullResync ? 'full resync: all current records' : '' });

@@ -12,6 +12,10 @@
  * digits and larger ones use an exponent in both. The one gap is a DECIMAL/HUGEINT of 32 digits turned into a JS
  * `number` before normalizing (it prints as `1.2e+31`): both sides still reject it, but as `invalid_*` instead of
  * `unsupported_hash`, so Node-side readers should hand such columns over as bigint or string.
+ *
+ * BLOB is not text and is the one type where the hash itself can differ: DuckDB casts non-ASCII bytes to `\xC3\xA9`
+ * escapes, while a Node Buffer decodes them as UTF-8. Identifier columns should be text (`decode(col)` in the query).
+ * test/normalize/node-duckdb-agreement.test.ts pins all of this down per type.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { IdentifierType } from '../../core/identifier-types.js';

@@ -20,6 +20,7 @@ function base(overrides: Partial<SyncReport>): SyncReport {
     startedAt: '2025-03-01T10:00:00.000Z',
     durationMs: 3_200,
     phases: { readMs: 2_000, diffMs: 700, pushMs: 500 },
+    scanBytes: undefined,
     sourceRows: 0,
     columns: [],
     rejected: {},

@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Kysely, sql } from 'kysely';
 import { LockHeldError, StateError } from '../../../core/errors.js';
-import type { DiffSession, LockOwner, RunOutcome, RunRecord, StateStore, SyncRecord } from '../../../core/state-store.js';
+import type { DiffSession, LockOwner, RunOutcome, RunRecord, StateStore, StoredTokens, SyncRecord } from '../../../core/state-store.js';
 import type { RunStatus, SyncReport } from '../../../core/sync-report.js';
 import { openDuckDb } from '../../duckdb/open-duckdb.js';
 import { checkStateVersion, migrateState } from '../state-migrations.js';
@@ -205,6 +205,34 @@ export class DuckDbStateStore implements StateStore {
       removesSent: Number(r.removes_sent),
       batches: Number(r.batches),
     }));
+  }
+
+  async getTokens(destinationKey: string): Promise<StoredTokens | undefined> {
+    const row = await this.db.selectFrom('tokens').selectAll().where('destination_key', '=', destinationKey).executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      accessToken: row.access_token,
+      accessExpiresAt: row.access_expires_at ? new Date(row.access_expires_at) : null,
+      refreshToken: row.refresh_token,
+      refreshExpiresAt: row.refresh_expires_at ? new Date(row.refresh_expires_at) : null,
+      configFingerprint: row.config_fingerprint,
+      updatedAt: new Date(row.updated_at),
+    };
+  }
+
+  async saveTokens(destinationKey: string, tokens: Omit<StoredTokens, 'updatedAt'>): Promise<void> {
+    const values = {
+      access_token: tokens.accessToken,
+      access_expires_at: tokens.accessExpiresAt,
+      refresh_token: tokens.refreshToken,
+      refresh_expires_at: tokens.refreshExpiresAt,
+      config_fingerprint: tokens.configFingerprint,
+      updated_at: new Date(),
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('tokens').where('destination_key', '=', destinationKey).execute();
+      await trx.insertInto('tokens').values({ destination_key: destinationKey, ...values }).execute();
+    });
   }
 
   async openDiff(syncName: string): Promise<DiffSession> {
