@@ -46,7 +46,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           .option('full-resync', { type: 'boolean', default: false, describe: 'plan a full resync' }),
       async (a) => {
         exitCode = await runSyncs(
-          { config: a.config, sync: a.sync, dryRun: true, fullResync: a['full-resync'], force: false, format: a.format as (typeof FORMATS)[number], out: a.out, logLevel: a['log-level'], logJson: a['log-json'] },
+          { config: a.config, sync: a.sync, dryRun: true, fullResync: a['full-resync'], force: false, recreate: false, format: a.format as (typeof FORMATS)[number], out: a.out, logLevel: a['log-level'], logJson: a['log-json'] },
           io,
         );
       },
@@ -59,13 +59,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           .option('dry-run', { type: 'boolean', default: false, describe: 'same as plan' })
           .option('full-resync', { type: 'boolean', default: false, describe: 'send the whole current membership as ADD (removals still sent)' })
           .option('force', { type: 'boolean', default: false, describe: 'send even when a guardrail trips (the report says so)' })
+          .option('recreate', { type: 'boolean', default: false, describe: 'the list or audience was deleted on Pinterest: build new ones and send the full membership' })
           .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
           .option('format', { type: 'string', choices: FORMATS, describe: 'report format (overrides --json)' })
           .option('out', { type: 'string', describe: 'write the report to this file instead of stdout' }),
       async (a) => {
         const format = (a.format ?? (a.json ? 'json' : 'table')) as (typeof FORMATS)[number];
         exitCode = await runSyncs(
-          { config: a.config, sync: a.sync, dryRun: a['dry-run'], fullResync: a['full-resync'], force: a.force, format, out: a.out, logLevel: a['log-level'], logJson: a['log-json'] },
+          { config: a.config, sync: a.sync, dryRun: a['dry-run'], fullResync: a['full-resync'], force: a.force, recreate: a.recreate, format, out: a.out, logLevel: a['log-level'], logJson: a['log-json'] },
           io,
         );
       },

@@ -31,6 +31,8 @@ export interface RunSyncsArgs {
   fullResync: boolean;
   /** --force. */
   force: boolean;
+  /** --recreate. */
+  recreate: boolean;
   /** Report format. */
   format: 'table' | 'json' | 'markdown';
   /** Write the report to this file instead of stdout. */
@@ -63,7 +65,7 @@ export async function runSyncs(args: RunSyncsArgs, io: CliIo): Promise<number> {
         const report = await runSync(
           syncJobFromConfig(config, sync),
           { warehouse, state, destination, logger, progress },
-          { dryRun: args.dryRun, fullResync: args.fullResync, force: args.force, signal: io.signal, noPushdown: io.env.PINSYNC_NO_PUSHDOWN === '1' },
+          { dryRun: args.dryRun, fullResync: args.fullResync, force: args.force, recreate: args.recreate, signal: io.signal, noPushdown: io.env.PINSYNC_NO_PUSHDOWN === '1' },
         );
         reports.push(report);
       } finally {

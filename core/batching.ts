@@ -20,8 +20,3 @@ export function recordsPerBatch(limits: BatchLimits): number {
   const byBytes = Math.floor((limits.maxBytes - ENVELOPE_BYTES) / BYTES_PER_RECORD);
   return Math.max(1, Math.min(limits.maxRecords, byBytes));
 }
-
-/** Position ranges [start, end) covering `total` records in batches of `size`, starting at `from`. */
-export function* batchRanges(total: number, size: number, from = 0): Generator<{ start: number; end: number }> {
-  for (let start = from; start < total; start += size) yield { start, end: Math.min(total, start + size) };
-}

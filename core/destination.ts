@@ -4,6 +4,17 @@
  */
 
 export type ListOperation = 'ADD' | 'REMOVE';
+
+/**
+ * DestinationError codes core acts on (the client raises them): a batch too large to send (split it), a list or
+ * audience that does not exist (deleted on Pinterest), and a create that may or may not have been applied (look
+ * it up by name before creating again).
+ */
+export const DESTINATION_ERROR_CODES = {
+  tooLarge: 'PINSYNC_PINTEREST_TOO_LARGE',
+  notFound: 'PINSYNC_PINTEREST_NOT_FOUND',
+  createUncertain: 'PINSYNC_PINTEREST_CREATE_UNCERTAIN',
+} as const;
 export type ListType = 'EMAIL' | 'IDFA' | 'MAID';
 
 /** Pinterest's view of a customer list (its counters are not membership: duplicates count twice). */

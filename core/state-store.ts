@@ -20,6 +20,8 @@ export interface SyncRecord {
   normalizationVersion: number;
   /** Name of a list whose creation was sent but not acknowledged (a crash between the two). */
   pendingListName: string | null;
+  /** Largest batch Pinterest accepted after refusing a bigger one as too large; null when never refused. */
+  maxBatchRecords: number | null;
   /** Records currently acknowledged. */
   membershipCount: number;
 }

@@ -10,8 +10,8 @@
  * - Adds go before removes so a churned audience never dips (a list below 100 matches turns TOO_SMALL).
  */
 import { hostname } from 'node:os';
-import { batchRanges, recordsPerBatch } from './batching.js';
-import type { AudienceDestination, ListType } from './destination.js';
+import { recordsPerBatch } from './batching.js';
+import { type AudienceDestination, type AudienceInfo, type CustomerListInfo, DESTINATION_ERROR_CODES, type ListType } from './destination.js';
 import { DestinationError, EXIT, GuardrailError, PinsyncError, UsageError, exitCodeOf } from './errors.js';
 import { evaluateGuardrails } from './guardrails.js';
 import { familyOf, REJECT_REASONS, type RejectReason } from './identifier-types.js';
@@ -49,14 +49,23 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
   try {
     let sync = await state.getSync(job.name);
     checkStoredSync(job, sync, options);
+    let listBefore: CustomerListInfo | undefined;
     if (!options.dryRun) {
+      if (!deps.destination) throw new UsageError('a sync needs a Pinterest destination');
       lock = await state.acquireLock(job.name, { pid: process.pid, host: hostname(), runId: null });
       report.runId = await state.startRun(job.name, startedAt);
+      if (options.recreate && sync?.customerListId) {
+        report.warnings.push(`--recreate: forgot customer list ${sync.customerListId}${sync.audienceId ? ` and audience ${sync.audienceId}` : ''}; a new list and audience get the full membership`);
+        await state.saveSync(job.name, { customerListId: null, audienceId: null, pendingListName: null });
+        await state.clearMembership(job.name);
+      }
+      const adopting = !sync?.customerListId || options.recreate ? job.audience.customerListId : undefined;
       sync = await state.saveSync(job.name, {
         adAccountId: job.adAccountId,
         ...(sync === undefined && { normalizationVersion: NORMALIZATION_VERSION }),
-        ...(!sync?.customerListId && job.audience.customerListId && { customerListId: job.audience.customerListId }),
       });
+      listBefore = await verifyDestination(job, sync, adopting, deps.destination, report);
+      if (adopting) sync = await state.saveSync(job.name, { customerListId: adopting, ...(job.audience.audienceId && { audienceId: job.audience.audienceId }) });
     }
     report.pinterest.customerListId = sync?.customerListId ?? job.audience.customerListId;
     report.pinterest.audienceId = sync?.audienceId ?? job.audience.audienceId;
@@ -93,8 +102,7 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
       return report;
     }
 
-    const destination = deps.destination;
-    if (!destination) throw new UsageError('a sync needs a Pinterest destination');
+    const destination = deps.destination!;
     phaseStart = performance.now();
     await push(job, sync!, state, session, destination, report, options, logger, progress);
     sync = (await state.getSync(job.name))!;
@@ -102,7 +110,7 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     if (options.fullResync && sync.normalizationVersion !== NORMALIZATION_VERSION) {
       await state.saveSync(job.name, { normalizationVersion: NORMALIZATION_VERSION });
     }
-    await reconcile(job, state, destination, report, logger);
+    await reconcile(job, state, destination, report, listBefore, logger);
     report.phases.pushMs = Math.round(performance.now() - phaseStart);
     report.status = 'succeeded';
     return report;
@@ -167,20 +175,38 @@ async function push(
   progress: Progress,
 ): Promise<void> {
   const { adds, removes } = report.diff;
-  const size = recordsPerBatch(job.batch);
+  if (adds + removes === 0) return;
   const runId = report.runId!;
+  // A size Pinterest refused before is not tried again: start from the remembered one.
+  let size = Math.min(recordsPerBatch(job.batch), sync.maxBatchRecords ?? Number.MAX_SAFE_INTEGER);
   let listId = sync.customerListId ?? undefined;
   let addFrom = 0;
-  if (adds + removes === 0) return;
   progress.start(`${job.name}: pushing`, adds + removes);
-  const stopIfAborted = () => {
-    if (options.signal?.aborted) throw new PinsyncError('PINSYNC_ABORTED', `sync ${job.name} was interrupted; what Pinterest acknowledged is kept and the next run sends the rest`);
+
+  // Pinterest refused a batch as too large: halve the size for the rest of the run and in the state. The halves
+  // are position ranges of the frozen delta, so no record is dropped or sent twice by the split itself.
+  const shrink = async (refused: number, err: unknown): Promise<number> => {
+    if (refused <= 1) throw err;
+    const smaller = Math.max(1, Math.floor(refused / 2));
+    if (smaller < size) {
+      size = smaller;
+      await state.saveSync(job.name, { maxBatchRecords: size });
+      logger.warn({ sync: job.name, batch: size }, `Pinterest refused ${refused} records in one request as too large; sending at most ${size} from now on`);
+      report.warnings.push(`Pinterest refused a batch of ${refused} records as too large; pinsync now sends at most ${size} per request (remembered for later runs)`);
+    }
+    return smaller;
+  };
+  const acknowledged = (op: 'ADD' | 'REMOVE', count: number) => {
+    if (op === 'ADD') report.sent.adds += count;
+    else report.sent.removes += count;
+    report.sent.batches++;
+    progress.tick(count);
   };
 
   if (!listId && adds > 0) {
     listId = await findPendingList(job, sync, state, destination, report, logger);
-    if (!listId) {
-      const first = await session.readRange('ADD', 0, size);
+    while (!listId) {
+      const first = await session.readRange('ADD', 0, Math.min(size, adds));
       // Remember the creation before sending it: if we die before acknowledging, the next run finds this list
       // by name instead of creating a second one.
       await state.saveSync(job.name, { pendingListName: job.audience.name });
@@ -189,14 +215,16 @@ async function push(
         listId = list.id;
         await session.acknowledge({ runId, op: 'ADD', start: 0, end: first.length, customerListId: list.id, createdList: true });
         addFrom = first.length;
-        report.sent.adds += first.length;
-        report.sent.batches++;
-        progress.tick(first.length);
+        acknowledged('ADD', first.length);
         logger.info({ sync: job.name, customerListId: list.id }, `created customer list "${job.audience.name}"`);
       } catch (err) {
+        if (isCode(err, DESTINATION_ERROR_CODES.tooLarge)) {
+          await shrink(first.length, err);
+          continue;
+        }
         // The create may or may not have reached Pinterest. Look for it before anything else: adopting it (and
         // re-sending its first batch as a PATCH) is safe, creating a second list with the same name is not.
-        if (!(err instanceof DestinationError && err.code === 'PINSYNC_PINTEREST_CREATE_UNCERTAIN')) throw err;
+        if (!isCode(err, DESTINATION_ERROR_CODES.createUncertain)) throw err;
         listId = await findPendingList(job, { ...sync, pendingListName: job.audience.name }, state, destination, report, logger);
         if (!listId) throw err;
       }
@@ -204,22 +232,100 @@ async function push(
     report.pinterest.customerListId = listId;
   }
   if (!listId) return;
+  const list = listId;
 
+  const sendRange = async (op: 'ADD' | 'REMOVE', start: number, end: number): Promise<void> => {
+    if (options.signal?.aborted) {
+      throw new PinsyncError('PINSYNC_ABORTED', `sync ${job.name} was interrupted; what Pinterest acknowledged is kept and the next run sends the rest`);
+    }
+    const records = await session.readRange(op, start, end);
+    try {
+      await destination.updateCustomerList(list, op, records, { signal: options.signal });
+    } catch (err) {
+      if (isCode(err, DESTINATION_ERROR_CODES.notFound)) throw listMissing(job, list, err);
+      if (!isCode(err, DESTINATION_ERROR_CODES.tooLarge)) throw err;
+      const half = await shrink(end - start, err);
+      await sendRange(op, start, start + half);
+      await sendRange(op, start + half, end);
+      return;
+    }
+    await session.acknowledge({ runId, op, start, end, customerListId: list, createdList: false });
+    acknowledged(op, records.length);
+  };
   const sendAll = async (op: 'ADD' | 'REMOVE', total: number, from: number) => {
-    for (const { start, end } of batchRanges(total, size, from)) {
-      stopIfAborted();
-      const records = await session.readRange(op, start, end);
-      await destination.updateCustomerList(listId!, op, records, { signal: options.signal });
-      await session.acknowledge({ runId, op, start, end, customerListId: listId!, createdList: false });
-      if (op === 'ADD') report.sent.adds += records.length;
-      else report.sent.removes += records.length;
-      report.sent.batches++;
-      progress.tick(records.length);
+    for (let pos = from; pos < total; ) {
+      const end = Math.min(total, pos + size);
+      await sendRange(op, pos, end);
+      pos = end;
     }
   };
   await sendAll('ADD', adds, addFrom);
   await sendAll('REMOVE', removes, 0);
   progress.stop();
+}
+
+/**
+ * Before reading anything: the stored (or adopted) list and audience must still exist, in this ad account, and
+ * be linked. A list deleted on Pinterest is an error with a documented way out (`--recreate`), never a silent new
+ * list. Returns the list as Pinterest sees it now, for reconciliation after the run.
+ */
+async function verifyDestination(
+  job: SyncJob,
+  sync: SyncRecord,
+  adopting: string | undefined,
+  destination: AudienceDestination,
+  report: SyncReport,
+): Promise<CustomerListInfo | undefined> {
+  const listId = adopting ?? sync.customerListId ?? undefined;
+  if (!listId) return undefined;
+  let list: CustomerListInfo;
+  try {
+    list = await destination.getCustomerList(listId);
+  } catch (err) {
+    if (!isCode(err, DESTINATION_ERROR_CODES.notFound)) throw err;
+    if (adopting) {
+      throw new UsageError(`sync ${job.name}: audience.customerListId ${listId} is not a customer list in ad account ${job.adAccountId}`);
+    }
+    throw listMissing(job, listId, err);
+  }
+  const audienceId = adopting ? job.audience.audienceId : (sync.audienceId ?? undefined);
+  if (audienceId) {
+    let audience: AudienceInfo;
+    try {
+      audience = await destination.getAudience(audienceId);
+    } catch (err) {
+      if (!isCode(err, DESTINATION_ERROR_CODES.notFound)) throw err;
+      if (adopting) throw new UsageError(`sync ${job.name}: audience.audienceId ${audienceId} is not an audience in ad account ${job.adAccountId}`);
+      throw new PinsyncError(
+        'PINSYNC_AUDIENCE_MISSING',
+        `sync ${job.name}: audience ${audienceId} no longer exists on Pinterest (removed?). pinsync will not silently replace it: ` +
+          `run \`pinsync sync --sync ${job.name} --recreate\` to create a new list and audience and send the full membership`,
+      );
+    }
+    if (audience.customerListId !== undefined && audience.customerListId !== listId) {
+      throw new UsageError(`sync ${job.name}: audience ${audienceId} is built on customer list ${audience.customerListId}, not ${listId}`);
+    }
+  }
+  if (adopting) {
+    report.warnings.push(
+      `adopted customer list ${listId}: Pinterest cannot tell pinsync what it holds, so the whole current audience is sent as additions; members not in the query stay until removed by hand`,
+    );
+  }
+  return list;
+}
+
+function listMissing(job: SyncJob, listId: string, cause: unknown): PinsyncError {
+  return new PinsyncError(
+    'PINSYNC_LIST_MISSING',
+    `sync ${job.name}: customer list ${listId} no longer exists in ad account ${job.adAccountId} (deleted on Pinterest?). ` +
+      `pinsync will not silently create a new one: run \`pinsync sync --sync ${job.name} --recreate\` to create a new list and audience and send the full membership`,
+    EXIT.syncFailed,
+    { cause },
+  );
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return err instanceof DestinationError && err.code === code;
 }
 
 async function findPendingList(
@@ -277,16 +383,41 @@ async function ensureAudience(
   }
 }
 
-// Pinterest's own counters are the only view of what it holds: lists cannot be read back. A failure to read them
-// does not undo a push that was acknowledged, so it is a warning.
-async function reconcile(job: SyncJob, state: StateStore, destination: AudienceDestination, report: SyncReport, logger: Logger): Promise<void> {
+// Pinterest's own counters are the only view of what it holds: lists cannot be read back. They count every record
+// sent (duplicates and non-members included), so over this run they must have grown by at least what pinsync sent;
+// less means something was lost, more is explained only by replayed batches (retries). A failure to read them does
+// not undo an acknowledged push, so it is a warning.
+async function reconcile(
+  job: SyncJob,
+  state: StateStore,
+  destination: AudienceDestination,
+  report: SyncReport,
+  before: CustomerListInfo | undefined,
+  logger: Logger,
+): Promise<void> {
   const sync = await state.getSync(job.name);
   if (!sync?.customerListId) return;
   report.pinterest.customerListId = sync.customerListId;
   report.pinterest.audienceId = sync.audienceId ?? undefined;
   try {
-    report.pinterest.list = await destination.getCustomerList(sync.customerListId);
+    const after = await destination.getCustomerList(sync.customerListId);
+    report.pinterest.list = after;
     if (sync.audienceId) report.pinterest.audience = await destination.getAudience(sync.audienceId);
+    const uploaded = after.numUploadedUserRecords - (before?.numUploadedUserRecords ?? 0);
+    const removed = after.numRemovedUserRecords - (before?.numRemovedUserRecords ?? 0);
+    const replays = report.pinterest.retries > 0 || report.warnings.some((w) => w.startsWith('adopted customer list'));
+    const mismatches: string[] = [];
+    if (uploaded < report.sent.adds || (uploaded > report.sent.adds && !replays)) {
+      mismatches.push(`num_uploaded_user_records grew by ${uploaded}, pinsync sent ${report.sent.adds} additions`);
+    }
+    if (removed < report.sent.removes || (removed > report.sent.removes && !replays)) {
+      mismatches.push(`num_removed_user_records grew by ${removed}, pinsync sent ${report.sent.removes} removals`);
+    }
+    if (mismatches.length > 0) {
+      const text = `Pinterest's counters disagree with what pinsync sent this run: ${mismatches.join('; ')} (was the list changed outside pinsync?)`;
+      logger.warn({ sync: job.name }, text);
+      report.warnings.push(text);
+    }
   } catch (err) {
     logger.warn({ sync: job.name }, `could not read the list after the run: ${messageOf(err)}`);
     report.warnings.push(`could not read Pinterest's counters after the run: ${messageOf(err)}`);

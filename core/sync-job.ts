@@ -42,6 +42,8 @@ export interface SyncOptions {
   fullResync: boolean;
   /** Proceed even when a guardrail trips; the report says so. */
   force: boolean;
+  /** Forget the stored list and audience (deleted on Pinterest) and build new ones with the full membership. */
+  recreate?: boolean;
   /** Stops the run between batches (SIGINT); the in-flight batch is finished and acknowledged first. */
   signal?: AbortSignal;
   /** Disable the in-engine pushdown for DuckDB warehouses (forces the streamed path). */

@@ -3,19 +3,20 @@
  * Pinterest's code and message, the call, the request id for a support ticket), and no secrets, ever.
  */
 import { DestinationError } from '../../core/errors.js';
+import { DESTINATION_ERROR_CODES } from '../../core/destination.js';
 
 /** Stable `code` values of the errors the Pinterest client throws. */
 export const PINTEREST_ERROR_CODES = {
   /** A 4xx that retrying cannot fix (400, 405, 409, 422, …). */
   rejected: 'PINSYNC_PINTEREST_REJECTED',
   /** 404: the ad account, list or audience does not exist (or is not visible to this token). */
-  notFound: 'PINSYNC_PINTEREST_NOT_FOUND',
+  notFound: DESTINATION_ERROR_CODES.notFound,
   /** 403, or 401 with a code other than 2 (missing scope): the token works but may not do this. */
   forbidden: 'PINSYNC_PINTEREST_FORBIDDEN',
   /** 401 code 2 that no refresh could fix: the user must re-authorize. */
   auth: 'PINSYNC_PINTEREST_AUTH',
   /** The batch is too large (local body check, 413, or a 400 about size): split it and retry. */
-  tooLarge: 'PINSYNC_PINTEREST_TOO_LARGE',
+  tooLarge: DESTINATION_ERROR_CODES.tooLarge,
   /** 429 that we will not wait out (reset too far away) or that kept coming until maxAttempts. */
   rateLimited: 'PINSYNC_PINTEREST_RATE_LIMITED',
   /** 429 mentioning spam: never retried. */
@@ -25,7 +26,7 @@ export const PINTEREST_ERROR_CODES = {
   /** Network failure until maxAttempts, or one not worth retrying (unknown host). */
   network: 'PINSYNC_PINTEREST_NETWORK',
   /** A create may or may not have been applied; look the object up by name before creating it again. */
-  createUncertain: 'PINSYNC_PINTEREST_CREATE_UNCERTAIN',
+  createUncertain: DESTINATION_ERROR_CODES.createUncertain,
   /** A 2xx whose body is not the JSON we expect. */
   badResponse: 'PINSYNC_PINTEREST_BAD_RESPONSE',
   /** An id argument that Pinterest would reject (`^\d+$`, at most 18 digits); nothing was sent. */

@@ -35,6 +35,10 @@ export async function migrateState(db: Kysely<StateDatabase>, engine: string): P
     });
     done.push(m.version);
   }
+  // Fold the schema change into the database file at once. DuckDB 1.5 cannot replay some DDL from its WAL
+  // ("GetDefaultDatabase with no default database set" after ALTER TABLE): a kill -9 before the next automatic
+  // checkpoint would otherwise leave a state file that no longer opens.
+  if (done.length > 0 && engine === 'duckdb') await sql`CHECKPOINT`.execute(db);
   return done;
 }
 

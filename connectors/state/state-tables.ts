@@ -11,6 +11,7 @@ export interface SyncsTable {
   audience_id: string | null;
   normalization_version: number;
   pending_list_name: string | null;
+  max_batch_records: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

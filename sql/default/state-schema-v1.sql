@@ -14,6 +14,8 @@ CREATE TABLE syncs (
   -- set just before a create-list request, cleared when it is acknowledged: a crash in between leaves a list
   -- on Pinterest that the next run must find instead of creating a second one
   pending_list_name     VARCHAR,
+  -- a smaller batch size remembered after Pinterest refused a batch as too large, so later runs start there
+  max_batch_records     INTEGER,
   created_at            TIMESTAMP NOT NULL,
   updated_at            TIMESTAMP NOT NULL
 );

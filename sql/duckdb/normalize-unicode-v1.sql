@@ -5,10 +5,11 @@
 -- Temp macros are per connection: connectors/duckdb/duckdb-normalization.ts installs them on each connection.
 
 -- JS String.prototype.trim: strips ECMAScript WhiteSpace and LineTerminator (25 code points),
--- where DuckDB trim() strips only Zs spaces. The first test (ascii() is the first code point; RE2 runs an
--- end-anchored pattern backwards) keeps the usual unpadded value away from the two rewrites.
+-- where DuckDB trim() strips only Zs spaces. The first test keeps the usual unpadded value away from the two
+-- rewrites. (Testing ascii(s) IN (...) first is ~25 ms per million rows faster to run but makes every query that
+-- expands these nested macros take seconds to plan.)
 CREATE OR REPLACE TEMP MACRO pinsync_js_trim_v1(s) AS
-  CASE WHEN ascii(s) IN (9, 10, 11, 12, 13, 32, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288, 65279) OR regexp_matches(s, '[\x{0009}-\x{000D}\x{0020}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}-\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]$')
+  CASE WHEN regexp_matches(s, '^[\x{0009}-\x{000D}\x{0020}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}-\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]|[\x{0009}-\x{000D}\x{0020}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}-\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]$')
     THEN regexp_replace(regexp_replace(s, '^[\x{0009}-\x{000D}\x{0020}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}-\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]+', ''), '[\x{0009}-\x{000D}\x{0020}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}-\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]+$', '')
     ELSE s END;
 

@@ -96,6 +96,7 @@ export class DuckDbStateStore implements StateStore {
       audienceId: row.audience_id,
       normalizationVersion: row.normalization_version,
       pendingListName: row.pending_list_name,
+      maxBatchRecords: row.max_batch_records,
       membershipCount: Number(count.rows[0]?.n ?? 0),
     };
   }
@@ -108,6 +109,7 @@ export class DuckDbStateStore implements StateStore {
       ...(patch.audienceId !== undefined && { audience_id: patch.audienceId }),
       ...(patch.normalizationVersion !== undefined && { normalization_version: patch.normalizationVersion }),
       ...(patch.pendingListName !== undefined && { pending_list_name: patch.pendingListName }),
+      ...(patch.maxBatchRecords !== undefined && { max_batch_records: patch.maxBatchRecords }),
     };
     const existing = await this.db.selectFrom('syncs').select('id').where('name', '=', name).executeTakeFirst();
     if (existing) {
