@@ -15,6 +15,7 @@ import type { IdentifierType } from '../../core/identifier-types.js';
 import type { SyncReport } from '../../core/sync-report.js';
 import { openDuckDb } from '../../connectors/duckdb/open-duckdb.js';
 import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
+import type { EmulatorOptions } from '../../connectors/pinterest/emulator/emulator-options.js';
 import { DuckDbStateStore } from '../../connectors/state/duckdb/duckdb-state-store.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -46,6 +47,8 @@ export interface SyncOverrides {
   maxRecords?: number;
   /** Replaces the identifiers mapping. */
   identifiers?: string;
+  /** Leave out the default `audience:` line (syncExtra brings its own). */
+  replaceAudience?: boolean;
 }
 
 export class SyncFixture {
@@ -56,9 +59,9 @@ export class SyncFixture {
     readonly emulator: Emulator,
   ) {}
 
-  static async create(): Promise<SyncFixture> {
+  static async create(options: Omit<EmulatorOptions, 'port'> = {}): Promise<SyncFixture> {
     const dir = await mkdtemp(join(tmpdir(), 'pinsync-test-'));
-    const emulator = await startEmulator({ port: 0 });
+    const emulator = await startEmulator({ port: 0, ...options });
     return new SyncFixture(dir, emulator);
   }
 
@@ -119,7 +122,7 @@ export class SyncFixture {
       '    warehouse: local',
       `    query: ${JSON.stringify(overrides.query ?? 'select email, gaid, idfa from people')}`,
       `    identifiers: ${overrides.identifiers ?? '{ email: email, gaid: maid, idfa: idfa }'}`,
-      '    audience: { name: Test people }',
+      ...(overrides.replaceAudience ? [] : ['    audience: { name: Test people }']),
       ...(overrides.syncExtra ?? []).map((l) => `    ${l}`),
       '',
     ];
@@ -189,6 +192,28 @@ export class SyncFixture {
     } finally {
       await store.close();
     }
+  }
+
+  /** Calls the emulator over HTTP as another Pinterest client would (someone else's tool, the Ads UI). */
+  async api<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.emulator.baseUrl}/ad_accounts/${AD_ACCOUNT}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  /** Creates a list outside pinsync; returns its id. */
+  async seedList(name: string, records: string[]): Promise<string> {
+    return (await this.api<{ id: string }>('POST', '/customer_lists', { name, records: records.join(','), list_type: 'EMAIL' })).id;
+  }
+
+  /** Creates a CUSTOMER_LIST audience outside pinsync; returns its id. */
+  async seedAudience(name: string, customerListId: string): Promise<string> {
+    return (await this.api<{ id: string }>('POST', '/audiences', { name, audience_type: 'CUSTOMER_LIST', rule: { customer_list_id: customerListId } })).id;
   }
 
   async close(): Promise<void> {
