@@ -7,6 +7,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT } from '../core/errors.js';
 import { type CliIo, processIo } from './cli-io.js';
+import { doctorCommand } from './commands/doctor-command.js';
 import { configureEmulatorOptions, emulatorCommand } from './commands/emulator-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { validateCommand } from './commands/validate-command.js';
@@ -80,6 +81,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           .option('limit', { type: 'number', default: 20, describe: 'most recent runs to show' }),
       async (a) => {
         exitCode = await runsCommand({ config: a.config, sync: a.sync, json: a.json, limit: a.limit }, io);
+      },
+    )
+    .command(
+      'doctor',
+      'check each sync: warehouse reachable, token valid, ad account access, list and audience exist and are linked',
+      (y) => withSyncs(withConfig(y)).option('json', { type: 'boolean', default: false, describe: 'JSON output' }),
+      async (a) => {
+        exitCode = await doctorCommand({ config: a.config, sync: a.sync, json: a.json }, io);
       },
     )
     .command(

@@ -41,6 +41,8 @@ export const MESSAGES = {
   methodNotAllowed: 'Method not allowed',
   invalidParameters: 'Invalid parameters.',
   invalidAudienceParameters: 'Invalid ad account audience parameters.',
+  invalidGrant: 'The authorization grant is invalid',
+  userAccountForbidden: 'Not authorized to access the user account.',
 } as const;
 
 /** 401 code 2: missing, unknown, expired or revoked bearer token. */
@@ -51,6 +53,21 @@ export function authFailed(): ApiError {
 /** 401 code 3: the token lacks the operation's OAuth scope. */
 export function insufficientScope(): ApiError {
   return new ApiError(401, 3, MESSAGES.insufficientScope);
+}
+
+/** 401 code 283 (documented): unknown, expired, used or mismatched authorization code or refresh token. */
+export function invalidGrant(): ApiError {
+  return new ApiError(401, 283, MESSAGES.invalidGrant);
+}
+
+/** 403 code 403 (documented on `user_account/get`): the token's user may not act for that ad account's owner. */
+export function userAccountForbidden(): ApiError {
+  return new ApiError(403, 403, MESSAGES.userAccountForbidden);
+}
+
+/** 429 code 8 (documented) with the `X-RateLimit-*` headers the limiter computed. */
+export function rateLimited(headers: Record<string, string>): ApiError {
+  return new ApiError(429, 8, MESSAGES.rateLimited, headers);
 }
 
 /** 403 code 29: the ad account exists but the token's user may not use it. */

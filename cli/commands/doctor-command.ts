@@ -1,0 +1,58 @@
+/** `pinsync doctor`: a checklist per sync of everything it needs; exit 1 when anything would make a sync fail. */
+import { resolve } from 'node:path';
+import { loadConfig } from '../../core/config/load-config.js';
+import { type DoctorCheck, type DoctorSyncResult, diagnoseSync } from '../../core/doctor.js';
+import { EXIT, exitCodeOf } from '../../core/errors.js';
+import type { StateStore } from '../../core/state-store.js';
+import { selectSyncs, syncJobFromConfig } from '../../core/sync-jobs.js';
+import { createPinterestDestination } from '../../connectors/pinterest/create-pinterest-destination.js';
+import { openStateStore } from '../../connectors/state/open-state-store.js';
+import { createWarehouse } from '../../connectors/warehouses/create-warehouse.js';
+import type { CliIo } from '../cli-io.js';
+import { createLogger } from '../output/create-logger.js';
+import { reportCommandError } from '../report-command-error.js';
+
+const MARK: Record<DoctorCheck['status'], string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
+
+export async function doctorCommand(args: { config: string; sync: string[] | undefined; json: boolean }, io: CliIo): Promise<number> {
+  const logger = createLogger({ level: 'silent', stream: io.stderr });
+  let state: StateStore | undefined;
+  try {
+    const config = await loadConfig(resolve(io.cwd, args.config), io.env);
+    const selected = selectSyncs(config, args.sync);
+    state = await openStateStore(config.state, { planOnly: true });
+    const results: DoctorSyncResult[] = [];
+    for (const sync of selected) {
+      const warehouse = await createWarehouse(sync.warehouse, config.warehouses[sync.warehouse]!);
+      const client = createPinterestDestination(config.destinations[sync.destination]!, logger);
+      const health = { credentialChecks: async (): Promise<DoctorCheck[]> => [], getAdAccount: () => client.getAdAccount() };
+      try {
+        results.push(await diagnoseSync(syncJobFromConfig(config, sync), { state, warehouse, destination: client, health }));
+      } finally {
+        await warehouse.close().catch(() => undefined);
+        await client.close().catch(() => undefined);
+      }
+    }
+    const failed = results.some((r) => r.checks.some((c) => c.status === 'fail'));
+    if (args.json) io.stdout.write(`${JSON.stringify({ version: 1, ok: !failed, syncs: results }, null, 2)}\n`);
+    else io.stdout.write(renderChecklist(args.config, results));
+    return failed ? EXIT.syncFailed : EXIT.ok;
+  } catch (err) {
+    reportCommandError(err, io);
+    return exitCodeOf(err);
+  } finally {
+    await state?.close().catch(() => undefined);
+  }
+}
+
+function renderChecklist(configPath: string, results: DoctorSyncResult[]): string {
+  const lines = [`${MARK.ok} config ${configPath} is valid`];
+  for (const r of results) {
+    lines.push('', r.sync);
+    const width = Math.max(...r.checks.map((c) => c.name.length));
+    for (const c of r.checks) lines.push(`  ${MARK[c.status]} ${c.name.padEnd(width)}  ${c.detail}`);
+  }
+  const counts = results.flatMap((r) => r.checks).reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.status]: (acc[c.status] ?? 0) + 1 }), {});
+  lines.push('', `${counts.fail ?? 0} failed, ${counts.warn ?? 0} warnings, ${counts.ok ?? 0} ok`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,296 @@
+/**
+ * A local BigQuery REST fake for the real `@google-cloud/bigquery` client (pointed at it with `apiEndpoint`, which
+ * adds `/bigquery/v2`, or `BIGQUERY_EMULATOR_HOST`, which does not: both path styles are served).
+ *
+ * Speaks: jobs.insert (dry runs answer `statistics.totalBytesProcessed`), jobs.get, jobs.getQueryResults
+ * (`jobComplete:false` for a job's first `pendingPolls` polls, then pages of `maxResults` rows with `pageToken`),
+ * jobs.cancel, and jobs.query. Errors have Google's shape `{error:{code,message,errors:[{reason,message}]}}`.
+ * Requires `Authorization: Bearer <accessToken>` (401 `authError` otherwise). Cells are sent as BigQuery sends
+ * them: strings or null, converted by the client according to the schema.
+ *
+ * Not covered: legacy SQL, query parameters, nested/repeated fields, destination tables, job listing, retries.
+ */
+import type { ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { pause, sendJson, startHttpFake, type RecordedRequest, type RunningHttpFake } from './fake-http.js';
+import { resolveQuery, type FakeTable } from './fake-sql.js';
+
+/** A BigQuery API error: HTTP status, the `errors[0].reason` (notFound, invalidQuery, accessDenied...) and text. */
+export interface BigQueryFakeError {
+  /** HTTP status (400, 401, 403, 404...). */
+  code: number;
+  /** Google's error reason: `notFound`, `invalidQuery`, `accessDenied`, `quotaExceeded`, `bytesBilledLimitExceeded`... */
+  reason: string;
+  /** Human-readable message. */
+  message: string;
+}
+
+/** What a scripted statement (matched by its exact SQL text) does. */
+export interface BigQueryFakeScript {
+  /** The result set (ignored when `error` is set). */
+  result?: FakeTable;
+  /** The failure to report. */
+  error?: BigQueryFakeError;
+  /**
+   * Where the failure shows: `http` (jobs.insert answers the error), `job` (jobs.insert answers a job that is
+   * already DONE with `status.errorResult`, as BigQuery does for invalid SQL), or `results` (the job runs, then
+   * getQueryResults answers the error). Default `results`.
+   */
+  errorAt?: 'http' | 'job' | 'results';
+  /** Polls answered `jobComplete:false` before the job is done (overrides the fake's default). */
+  pendingPolls?: number;
+  /** `totalBytesProcessed` reported by dry runs and checked against `maximumBytesBilled`. */
+  bytesProcessed?: number;
+  /** Serves this many pages, then fails every later page fetch with `error` (a mid-stream failure). */
+  failAfterPages?: { pages: number; error: BigQueryFakeError };
+}
+
+export interface BigQueryFakeOptions {
+  /** The project the fake serves (requests for another project get 404). Default `fake-project`. */
+  projectId?: string;
+  /** Location reported in job references. Default `US`. */
+  location?: string;
+  /** Tables readable with `SELECT ... FROM <name>`; keys like `dataset.table`. */
+  tables?: Record<string, FakeTable>;
+  /** Scripted statements by exact SQL text (whitespace-insensitive). */
+  queries?: Record<string, BigQueryFakeScript>;
+  /** The bearer token every request must carry; null accepts anything. Default `fake-bigquery-token`. */
+  accessToken?: string | null;
+  /** Default number of `jobComplete:false` polls per job. Default 0. */
+  pendingPolls?: number;
+  /** How long a poll of a running job is held before answering, as BigQuery waits server-side. Default 20 ms. */
+  pollWaitMs?: number;
+}
+
+/** A job as the fake tracks it. */
+export interface FakeBigQueryJob {
+  /** Job id from the client's jobReference. */
+  jobId: string;
+  /** The SQL text. */
+  query: string;
+  /** The job's `configuration` as the client sent it. */
+  configuration: any; // the client's JSON, asserted on by tests
+  /** RUNNING until its polls run out, then DONE. */
+  state: 'RUNNING' | 'DONE';
+  /** Polls left that answer `jobComplete:false`. */
+  pendingPolls: number;
+  /** Set when the job failed or was cancelled. */
+  error?: BigQueryFakeError;
+  /** True once jobs.cancel reached it. */
+  cancelled: boolean;
+  /** Result rows (empty on error). */
+  result: FakeTable;
+  /** Bytes the job processes. */
+  bytesProcessed: number;
+  /** Pages served so far. */
+  pagesServed: number;
+  /** Scripted mid-stream failure. */
+  failAfterPages?: { pages: number; error: BigQueryFakeError };
+  /** Where a scripted error shows. */
+  errorAt: 'http' | 'job' | 'results';
+}
+
+export interface RunningBigQueryFake extends RunningHttpFake {
+  /** The project the fake serves. */
+  projectId: string;
+  /** The token to give the client's auth client. */
+  accessToken: string;
+  /** Every job created (dry runs are not kept, as in BigQuery). */
+  jobs: Map<string, FakeBigQueryJob>;
+  /** The fake's tables and scripts, mutable between calls. */
+  tables: Record<string, FakeTable>;
+  /** Scripted statements, mutable between calls. */
+  queries: Record<string, BigQueryFakeScript>;
+}
+
+const DEFAULT_PAGE_ROWS = 100_000;
+
+/** Starts the fake on 127.0.0.1, port 0. */
+export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Promise<RunningBigQueryFake> {
+  const projectId = options.projectId ?? 'fake-project';
+  const location = options.location ?? 'US';
+  const accessToken = options.accessToken === undefined ? 'fake-bigquery-token' : options.accessToken;
+  const tables = options.tables ?? {};
+  const queries = options.queries ?? {};
+  const jobs = new Map<string, FakeBigQueryJob>();
+  const pollWaitMs = options.pollWaitMs ?? 20;
+
+  const ref = (jobId: string | undefined) => ({ projectId, ...(jobId !== undefined && { jobId }), location });
+
+  function jobResource(job: FakeBigQueryJob): unknown {
+    return {
+      kind: 'bigquery#job',
+      id: `${projectId}:${location}.${job.jobId}`,
+      jobReference: ref(job.jobId),
+      configuration: job.configuration,
+      status: {
+        state: job.state,
+        ...(job.state === 'DONE' &&
+          job.error && { errorResult: errorItem(job.error), errors: [errorItem(job.error)] }),
+      },
+      statistics: {
+        creationTime: String(Date.now()),
+        ...(job.state === 'DONE' && { totalBytesProcessed: String(job.bytesProcessed), query: { totalBytesProcessed: String(job.bytesProcessed) } }),
+      },
+    };
+  }
+
+  // Plans a statement: which rows, which error, how many bytes; `undefined` error means it will succeed.
+  function plan(query: string, configuration: any): Omit<FakeBigQueryJob, 'jobId' | 'state' | 'cancelled' | 'pagesServed' | 'configuration' | 'query'> {
+    const resolved = resolveQuery(query, tables, queries);
+    const empty: FakeTable = { columns: [], rows: [] };
+    const pendingPolls = options.pendingPolls ?? 0;
+    if (resolved.kind === 'missing') {
+      const name = resolved.tableName.includes('.') ? resolved.tableName : `${projectId}.${resolved.tableName}`;
+      const qualified = name.split('.').length === 2 ? `${projectId}:${name}` : name.replace('.', ':');
+      return {
+        result: empty, bytesProcessed: 0, pendingPolls: 0, errorAt: 'job',
+        error: { code: 404, reason: 'notFound', message: `Not found: Table ${qualified} was not found in location ${location}` },
+      };
+    }
+    if (resolved.kind === 'syntax') {
+      return { result: empty, bytesProcessed: 0, pendingPolls: 0, errorAt: 'job', error: { code: 400, reason: 'invalidQuery', message: resolved.message } };
+    }
+    const script: BigQueryFakeScript = resolved.kind === 'script' ? resolved.script : {};
+    const result = resolved.kind === 'table' ? resolved.table : (script.result ?? empty);
+    const bytesProcessed = script.bytesProcessed ?? tableBytes(result);
+    const limit = configuration?.query?.maximumBytesBilled;
+    if (!script.error && limit !== undefined && BigInt(bytesProcessed) > BigInt(limit)) {
+      return {
+        result: empty, bytesProcessed, pendingPolls: 0, errorAt: 'job',
+        error: { code: 400, reason: 'bytesBilledLimitExceeded', message: `Query exceeded limit for bytes billed: ${limit}. ${bytesProcessed} or higher required.` },
+      };
+    }
+    return {
+      result,
+      bytesProcessed,
+      pendingPolls: script.pendingPolls ?? pendingPolls,
+      ...(script.error && { error: script.error }),
+      errorAt: script.errorAt ?? 'results',
+      ...(script.failAfterPages && { failAfterPages: script.failAfterPages }),
+    };
+  }
+
+  function insertJob(jobId: string, query: string, configuration: any): FakeBigQueryJob {
+    const job: FakeBigQueryJob = { jobId, query, configuration, state: 'RUNNING', cancelled: false, pagesServed: 0, ...plan(query, configuration) };
+    if (job.error && job.errorAt !== 'results') job.state = 'DONE';
+    if (job.pendingPolls === 0 && job.state === 'RUNNING') job.state = 'DONE';
+    jobs.set(jobId, job);
+    return job;
+  }
+
+  // One getQueryResults answer: a poll that is still running, the job's error, or a page.
+  async function results(job: FakeBigQueryJob, query: Record<string, string>, res: ServerResponse, kind: string): Promise<void> {
+    if (job.state === 'RUNNING') {
+      await pause(pollWaitMs, res);
+      if (job.state === 'RUNNING') {
+        job.pendingPolls--;
+        if (job.pendingPolls <= 0) job.state = 'DONE';
+        sendJson(res, 200, { kind, jobReference: ref(job.jobId), jobComplete: false });
+        return;
+      }
+    }
+    if (job.error) return sendError(res, job.error);
+    if (job.failAfterPages && job.pagesServed >= job.failAfterPages.pages) return sendError(res, job.failAfterPages.error);
+    const offset = query.pageToken ? Number(query.pageToken.replace(/^page-/, '')) : Number(query.startIndex ?? 0);
+    const maxResults = query.maxResults ? Number(query.maxResults) : DEFAULT_PAGE_ROWS;
+    const rows = job.result.rows.slice(offset, offset + maxResults);
+    const next = offset + rows.length;
+    job.pagesServed++;
+    sendJson(res, 200, {
+      kind,
+      etag: randomUUID(),
+      schema: { fields: job.result.columns.map((c) => ({ name: c.name, type: c.type, mode: 'NULLABLE' })) },
+      jobReference: ref(job.jobId),
+      totalRows: String(job.result.rows.length),
+      ...(rows.length > 0 && { rows: rows.map((row) => ({ f: row.map((v) => ({ v })) })) }),
+      ...(next < job.result.rows.length && { pageToken: `page-${next}` }),
+      totalBytesProcessed: String(job.bytesProcessed),
+      jobComplete: true,
+      cacheHit: false,
+    });
+  }
+
+  const fake = await startHttpFake(async (req: RecordedRequest, res: ServerResponse) => {
+    if (accessToken !== null && req.headers.authorization !== `Bearer ${accessToken}`) {
+      return sendError(res, {
+        code: 401,
+        reason: 'authError',
+        message: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+      });
+    }
+    const path = req.path.replace(/^\/bigquery\/v2/, '');
+    const m = /^\/projects\/([^/]+)\/(jobs|queries)(?:\/([^/]+))?(\/cancel)?$/.exec(path);
+    if (!m) return sendError(res, { code: 404, reason: 'notFound', message: `Not found: ${req.method} ${req.path}` });
+    const [, project, collection, id, cancel] = m;
+    if (project !== projectId) return sendError(res, { code: 404, reason: 'notFound', message: `Not found: Project ${project}` });
+
+    if (collection === 'jobs' && req.method === 'POST' && id === undefined) {
+      const body = req.body ?? {};
+      const configuration = body.configuration ?? {};
+      const query: string = configuration.query?.query ?? '';
+      if (configuration.dryRun) {
+        const planned = plan(query, configuration);
+        if (planned.error) return sendError(res, planned.error);
+        return sendJson(res, 200, {
+          kind: 'bigquery#job',
+          jobReference: ref(undefined),
+          configuration,
+          status: { state: 'DONE' },
+          statistics: { totalBytesProcessed: String(planned.bytesProcessed), query: { totalBytesProcessed: String(planned.bytesProcessed) } },
+        });
+      }
+      const jobId: string = body.jobReference?.jobId ?? randomUUID();
+      const job = insertJob(jobId, query, configuration);
+      if (job.error && job.errorAt === 'http') return sendError(res, job.error);
+      return sendJson(res, 200, jobResource(job));
+    }
+    if (collection === 'queries' && req.method === 'POST' && id === undefined) {
+      const body = req.body ?? {};
+      const job = insertJob(body.requestId ?? randomUUID(), body.query ?? '', { query: body });
+      if (job.error && job.errorAt !== 'results') return sendError(res, job.error);
+      return results(job, { ...(body.maxResults !== undefined && { maxResults: String(body.maxResults) }) }, res, 'bigquery#queryResponse');
+    }
+
+    const job = id === undefined ? undefined : jobs.get(id);
+    if (!job) return sendError(res, { code: 404, reason: 'notFound', message: `Not found: Job ${projectId}:${location}.${id}` });
+    if (collection === 'jobs' && cancel && req.method === 'POST') {
+      job.cancelled = true;
+      if (job.state === 'RUNNING') {
+        job.state = 'DONE';
+        job.error = { code: 400, reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' };
+        job.errorAt = 'results';
+      }
+      return sendJson(res, 200, { kind: 'bigquery#jobCancelResponse', job: jobResource(job) });
+    }
+    if (collection === 'jobs' && req.method === 'GET' && !cancel) {
+      if (job.state === 'RUNNING' && --job.pendingPolls <= 0) job.state = 'DONE';
+      return sendJson(res, 200, jobResource(job));
+    }
+    if (collection === 'queries' && req.method === 'GET') return results(job, req.query, res, 'bigquery#getQueryResultsResponse');
+    return sendError(res, { code: 404, reason: 'notFound', message: `Not found: ${req.method} ${req.path}` });
+  });
+
+  return { ...fake, projectId, accessToken: accessToken ?? '', jobs, tables, queries };
+}
+
+function errorItem(error: BigQueryFakeError) {
+  return { reason: error.reason, message: error.message, domain: 'global' };
+}
+
+function sendError(res: ServerResponse, error: BigQueryFakeError): void {
+  sendJson(res, error.code, {
+    error: { code: error.code, message: error.message, errors: [errorItem(error)], status: statusName(error.code) },
+  });
+}
+
+function statusName(code: number): string {
+  return ({ 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED' } as Record<number, string>)[code] ?? 'UNKNOWN';
+}
+
+// A stand-in for BigQuery's scanned bytes: the UTF-8 size of every cell, so bigger tables cost more.
+function tableBytes(table: FakeTable): number {
+  let bytes = 0;
+  for (const row of table.rows) for (const cell of row) if (cell !== null) bytes += Buffer.byteLength(cell);
+  return bytes;
+}
