@@ -60,7 +60,9 @@ export async function runSyncs(args: RunSyncsArgs, io: CliIo): Promise<number> {
         warehouse = await createWarehouse(sync.warehouse, config.warehouses[sync.warehouse]!);
         warehouses.set(sync.warehouse, warehouse);
       }
-      const destination = args.dryRun ? undefined : createPinterestDestination(config.destinations[sync.destination]!, logger);
+      const destination = args.dryRun
+        ? undefined
+        : createPinterestDestination(config.destinations[sync.destination]!, { state, logger, name: sync.destination, configPath: args.config });
       try {
         const report = await runSync(
           syncJobFromConfig(config, sync),

@@ -231,9 +231,9 @@ CREATE OR REPLACE TEMP MACRO pinsync_js_trim_v1(s) AS
 CREATE OR REPLACE TEMP MACRO pinsync_js_email_shape_v1(s) AS
   regexp_full_match(s, '${notWsAt}@${notWsAt}\\.${notWsAt}');
 
--- The code points DuckDB lower() gets wrong, replaced by JS's lowercase before lower() runs: expansions DuckDB
--- cannot do (${t.expansions.map(([f]) => `U+${hex(f)}`).join(', ') || 'none'}) and ${t.translate.length} letters it leaves alone or maps elsewhere. translate() costs
--- about 1 us a row, hence the cheap test first.
+-- The code points DuckDB lower() gets wrong, replaced by JS's lowercase before lower() runs: the expansions
+-- DuckDB cannot do (${t.expansions.map(([f]) => `U+${hex(f)}`).join(', ') || 'none'}), and ${t.translate.length} letters it leaves alone or maps elsewhere.
+-- translate() costs about 1 us a row, hence the cheap test first.
 ${commentLines(t.translate.map(([f, l]) => `${hex(f)}>${hex(l)}`), 'translate() maps')}
 CREATE OR REPLACE TEMP MACRO pinsync_lower_fixups_v1(s) AS
   CASE WHEN ${fixCount === 0 ? 'false' : `regexp_matches(s, '[${fixSet}]')`}

@@ -24,7 +24,7 @@ export async function doctorCommand(args: { config: string; sync: string[] | und
     const results: DoctorSyncResult[] = [];
     for (const sync of selected) {
       const warehouse = await createWarehouse(sync.warehouse, config.warehouses[sync.warehouse]!);
-      const client = createPinterestDestination(config.destinations[sync.destination]!, logger);
+      const client = createPinterestDestination(config.destinations[sync.destination]!, { state, logger, name: sync.destination, configPath: args.config });
       const health = { credentialChecks: async (): Promise<DoctorCheck[]> => [], getAdAccount: () => client.getAdAccount() };
       try {
         results.push(await diagnoseSync(syncJobFromConfig(config, sync), { state, warehouse, destination: client, health }));

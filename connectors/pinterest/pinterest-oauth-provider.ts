@@ -144,7 +144,11 @@ export class PinterestOAuthTokenProvider implements TokenProvider {
     if (resolved.configReplacesStored) {
       // The user put new tokens in the config (re-authorized by hand): they win over what refreshes left behind.
       this.#logger.info({ destination: this.#hint.destinationName, key: this.#key }, 'the config holds new Pinterest tokens; they replace the stored ones');
-      await this.#save(resolved.tokens);
+      // Not fatal: the config's tokens work without being stored (a read-only store in `doctor`), and the next
+      // run that can write replaces the stale row.
+      await this.#save(resolved.tokens).catch((err: unknown) =>
+        this.#logger.warn({ code: err instanceof PinsyncError ? err.code : undefined }, err instanceof Error ? err.message : String(err)),
+      );
     }
     this.#current = resolved.tokens;
     return resolved.tokens;

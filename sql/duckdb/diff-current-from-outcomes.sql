@@ -1,4 +1,2 @@
 CREATE OR REPLACE TEMP TABLE current_records AS
-SELECT unhex(right(outcome, 64)) AS h, min(family) AS family
-FROM (SELECT outcome, ({{familyCase}}) AS family FROM stage_outcomes WHERE length(outcome) >= 64)
-GROUP BY ALL;
+SELECT unhex(h) AS h, family FROM stage_groups WHERE by_kind = 0 AND h IS NOT NULL;

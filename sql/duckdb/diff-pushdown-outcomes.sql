@@ -1,6 +1,17 @@
 -- Pushdown ingest: the user's query, normalization and hashing in one DuckDB pipeline; rows never reach Node.
--- {{columns}} / {{outcomes}} are parallel lists (column index, normalization outcome per mapped column), so the
--- query runs once and UNNEST turns each row into one outcome per mapped column.
-CREATE OR REPLACE TEMP TABLE stage_outcomes AS
-SELECT unnest([{{columns}}]) AS col, unnest([{{outcomes}}]) AS outcome
-FROM ({{query}}) AS pinsync_source;
+-- {{pipeline}} yields one outcome column per mapped column (see connectors/duckdb/duckdb-normalization.ts);
+-- UNNEST turns each row into one (column, family, outcome) triple, so the query runs once.
+-- One aggregation with two grouping sets gives, in a single pass, the distinct hashes (grouped by h) and the
+-- outcome counts per column (grouped by col, kind). A 64-char outcome is a hash we made, '=' + hash was
+-- prehashed, anything else is the status word (empty or a rejection reason).
+CREATE OR REPLACE TEMP TABLE stage_groups AS
+SELECT col, kind, h, min(fam) AS family, count(*) AS n, grouping(h) AS by_kind
+FROM (
+  SELECT col, fam,
+         CASE WHEN length(outcome) >= 64 THEN right(outcome, 64) END AS h,
+         CASE WHEN length(outcome) = 64 THEN 'hashed'
+              WHEN length(outcome) = 65 THEN 'prehashed'
+              ELSE outcome END AS kind
+  FROM (SELECT unnest([{{columns}}]) AS col, unnest([{{families}}]) AS fam, unnest([{{outcomes}}]) AS outcome FROM ({{pipeline}}))
+)
+GROUP BY GROUPING SETS ((h), (col, kind));

@@ -17,9 +17,9 @@ CREATE OR REPLACE TEMP MACRO pinsync_js_trim_v1(s) AS
 CREATE OR REPLACE TEMP MACRO pinsync_js_email_shape_v1(s) AS
   regexp_full_match(s, '[^\x{0009}-\x{000D}\x{0020}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}-\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}@]+@[^\x{0009}-\x{000D}\x{0020}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}-\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}@]+\.[^\x{0009}-\x{000D}\x{0020}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}-\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}@]+');
 
--- The code points DuckDB lower() gets wrong, replaced by JS's lowercase before lower() runs: expansions DuckDB
--- cannot do (U+0130) and 55 letters it leaves alone or maps elsewhere. translate() costs
--- about 1 us a row, hence the cheap test first.
+-- The code points DuckDB lower() gets wrong, replaced by JS's lowercase before lower() runs: the expansions
+-- DuckDB cannot do (U+0130), and 55 letters it leaves alone or maps elsewhere.
+-- translate() costs about 1 us a row, hence the cheap test first.
 -- translate() maps
 --   1C89>1C8A A7CB>0264 A7CC>A7CD A7CE>A7CF A7D2>A7D3 A7D4>A7D5 A7DA>A7DB A7DC>019B 10D50>10D70 10D51>10D71
 --   10D52>10D72 10D53>10D73 10D54>10D74 10D55>10D75 10D56>10D76 10D57>10D77 10D58>10D78 10D59>10D79 10D5A>10D7A 10D5B>10D7B

@@ -5,8 +5,8 @@
 --   64 lowercase hex        ok, hashed here
 --   '=' + 64 lowercase hex  ok, the value was already a SHA-256 (prehashed)
 --   a word                  empty | invalid_email | invalid_device_id | zero_device_id | invalid_sha256 | unsupported_hash
--- Callers pass CAST(column AS VARCHAR); see connectors/duckdb/duckdb-normalization.ts for why casts of numbers
--- never change an outcome.
+-- Callers pass CAST(column AS VARCHAR); connectors/duckdb/duckdb-normalization.ts explains why DuckDB printing
+-- numbers unlike JS String() changes no outcome (and why BLOB columns should be decoded to text first).
 --
 -- The *_outcome_v1 helpers take the trimmed value, which their first WHEN uses: DuckDB's common-subexpression
 -- pass then computes it once per row (it does not look past a CASE's first condition).

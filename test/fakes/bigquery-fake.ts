@@ -13,7 +13,7 @@
 import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { pause, sendJson, startHttpFake, type RecordedRequest, type RunningHttpFake } from './fake-http.js';
-import { resolveQuery, type FakeTable } from './fake-sql.js';
+import { resolveQuery, unquote, type FakeTable } from './fake-sql.js';
 
 /** A BigQuery API error: HTTP status, the `errors[0].reason` (notFound, invalidQuery, accessDenied...) and text. */
 export interface BigQueryFakeError {
@@ -41,8 +41,8 @@ export interface BigQueryFakeScript {
   pendingPolls?: number;
   /** `totalBytesProcessed` reported by dry runs and checked against `maximumBytesBilled`. */
   bytesProcessed?: number;
-  /** Serves this many pages, then fails every later page fetch with `error` (a mid-stream failure). */
-  failAfterPages?: { pages: number; error: BigQueryFakeError };
+  /** Serves pages up to row `rows`, then fails any page fetch that reaches past it with `error` (a mid-stream failure). */
+  failAfterRows?: { rows: number; error: BigQueryFakeError };
 }
 
 export interface BigQueryFakeOptions {
@@ -85,7 +85,7 @@ export interface FakeBigQueryJob {
   /** Pages served so far. */
   pagesServed: number;
   /** Scripted mid-stream failure. */
-  failAfterPages?: { pages: number; error: BigQueryFakeError };
+  failAfterRows?: { rows: number; error: BigQueryFakeError };
   /** Where a scripted error shows. */
   errorAt: 'http' | 'job' | 'results';
 }
@@ -141,18 +141,24 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
     const empty: FakeTable = { columns: [], rows: [] };
     const pendingPolls = options.pendingPolls ?? 0;
     if (resolved.kind === 'missing') {
-      const name = resolved.tableName.includes('.') ? resolved.tableName : `${projectId}.${resolved.tableName}`;
-      const qualified = name.split('.').length === 2 ? `${projectId}:${name}` : name.replace('.', ':');
+      const parts = unquote(resolved.tableRef).split('.');
+      if (parts.length === 1) {
+        return {
+          result: empty, bytesProcessed: 0, pendingPolls: 0, errorAt: 'job',
+          error: { code: 400, reason: 'invalid', message: `Table name "${parts[0]}" missing dataset while no default dataset is set in the request.` },
+        };
+      }
+      const [table, dataset, project = projectId] = parts.reverse();
       return {
         result: empty, bytesProcessed: 0, pendingPolls: 0, errorAt: 'job',
-        error: { code: 404, reason: 'notFound', message: `Not found: Table ${qualified} was not found in location ${location}` },
+        error: { code: 404, reason: 'notFound', message: `Not found: Table ${project}:${dataset}.${table} was not found in location ${location}` },
       };
     }
     if (resolved.kind === 'syntax') {
       return { result: empty, bytesProcessed: 0, pendingPolls: 0, errorAt: 'job', error: { code: 400, reason: 'invalidQuery', message: resolved.message } };
     }
     const script: BigQueryFakeScript = resolved.kind === 'script' ? resolved.script : {};
-    const result = resolved.kind === 'table' ? resolved.table : (script.result ?? empty);
+    const result = literalAsInt64(resolved.kind === 'table' ? resolved.table : (script.result ?? empty));
     const bytesProcessed = script.bytesProcessed ?? tableBytes(result);
     const limit = configuration?.query?.maximumBytesBilled;
     if (!script.error && limit !== undefined && BigInt(bytesProcessed) > BigInt(limit)) {
@@ -167,7 +173,7 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
       pendingPolls: script.pendingPolls ?? pendingPolls,
       ...(script.error && { error: script.error }),
       errorAt: script.errorAt ?? 'results',
-      ...(script.failAfterPages && { failAfterPages: script.failAfterPages }),
+      ...(script.failAfterRows && { failAfterRows: script.failAfterRows }),
     };
   }
 
@@ -191,9 +197,11 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
       }
     }
     if (job.error) return sendError(res, job.error);
-    if (job.failAfterPages && job.pagesServed >= job.failAfterPages.pages) return sendError(res, job.failAfterPages.error);
     const offset = query.pageToken ? Number(query.pageToken.replace(/^page-/, '')) : Number(query.startIndex ?? 0);
     const maxResults = query.maxResults ? Number(query.maxResults) : DEFAULT_PAGE_ROWS;
+    if (job.failAfterRows && offset + Math.min(maxResults, job.result.rows.length - offset) > job.failAfterRows.rows) {
+      return sendError(res, job.failAfterRows.error);
+    }
     const rows = job.result.rows.slice(offset, offset + maxResults);
     const next = offset + rows.length;
     job.pagesServed++;
@@ -272,6 +280,11 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
   });
 
   return { ...fake, projectId, accessToken: accessToken ?? '', jobs, tables, queries };
+}
+
+// `SELECT 1` has no table: its one column is an INT64, as in BigQuery.
+function literalAsInt64(table: FakeTable): FakeTable {
+  return { ...table, columns: table.columns.map((c) => (c.type === 'literal' ? { name: 'f0_', type: 'INT64' } : c)) };
 }
 
 function errorItem(error: BigQueryFakeError) {

@@ -1,7 +1,9 @@
 /**
- * The fakes' whole SQL engine: scripted statements matched by their exact text, and `SELECT <columns|*> FROM
- * <table>` over the tables a test defines. Anything else is a syntax error, and an unknown table is "not found", which
- * is all a connector's tests need to see each outcome the real warehouses produce.
+ * The fakes' whole SQL engine: scripted statements matched by their exact text, and
+ * `SELECT <columns|*> FROM <table> [WHERE <column> <op> <number>] [ORDER BY <column> [ASC|DESC]]` over the tables a
+ * test defines. Anything else is a syntax error and an unknown table is "not found": enough for a connector's tests
+ * to see each outcome the real warehouses produce. Column and table names match case-insensitively (more lenient
+ * than Snowflake, where a quoted lower-case name must be quoted again).
  */
 
 /** A column of a fake table; `type` is the engine's wire type (BigQuery `INT64`, Snowflake `fixed`...). */
@@ -23,11 +25,12 @@ export interface FakeTable {
 /** What a statement resolved to. */
 export type ResolvedQuery<S> =
   | { kind: 'script'; script: S }
-  | { kind: 'table'; table: FakeTable; tableName: string }
-  | { kind: 'missing'; tableName: string }
+  | { kind: 'table'; table: FakeTable }
+  | { kind: 'missing'; tableRef: string }
   | { kind: 'syntax'; message: string };
 
-const SELECT = /^\s*select\s+([\s\S]+?)\s+from\s+([^\s;]+)\s*;?\s*$/i;
+const SELECT =
+  /^\s*select\s+([\s\S]+?)\s+from\s+([^\s;]+)(?:\s+where\s+("?[\w]+"?)\s*(<=|>=|<>|!=|<|>|=)\s*(-?\d+(?:\.\d+)?))?(?:\s+order\s+by\s+("?[\w]+"?)(?:\s+(asc|desc))?)?\s*;?\s*$/i;
 const SELECT_LITERAL = /^\s*select\s+(\d+)\s*;?\s*$/i;
 
 /** Normalizes whitespace so scripted statements match however the test wrapped them. */
@@ -35,9 +38,15 @@ export function sqlKey(sql: string): string {
   return sql.trim().replace(/\s+/g, ' ').replace(/;$/, '');
 }
 
+/** Removes quotes and backticks from a (dotted) name. */
+export function unquote(name: string): string {
+  return name.replace(/[`"]/g, '');
+}
+
 /**
- * Resolves `sql` against scripted statements first, then tables. Table names match case-insensitively, with quotes
- * and backticks removed, and on a dotted suffix (`proj.ds.t` finds a table defined as `ds.t`).
+ * Resolves `sql` against scripted statements first, then tables. Table names match case-insensitively, without
+ * quotes and backticks, and on a dotted suffix (`proj.ds.t` finds a table defined as `ds.t`). `SELECT <digits>`
+ * answers one row (column type `literal`: the fake maps it to its engine's integer type).
  */
 export function resolveQuery<S>(
   sql: string,
@@ -49,25 +58,70 @@ export function resolveQuery<S>(
   for (const [text, script] of Object.entries(scripts)) if (sqlKey(text) === key) return { kind: 'script', script };
 
   const literal = SELECT_LITERAL.exec(sql);
-  if (literal) return { kind: 'table', tableName: '', table: { columns: [{ name: literal[1]!, type: 'literal' }], rows: [[literal[1]!]] } };
+  if (literal) return { kind: 'table', table: { columns: [{ name: literal[1]!, type: 'literal' }], rows: [[literal[1]!]] } };
 
-  const match = SELECT.exec(sql);
-  if (!match) return { kind: 'syntax', message: `Syntax error: the fake understands only SELECT <columns> FROM <table> (got: ${key.slice(0, 80)})` };
-  const tableName = match[2]!.replace(/[`"]/g, '');
-  const table = findTable(tables, tableName);
-  if (!table) return { kind: 'missing', tableName };
-  const projected = project(table, match[1]!, options.upperCaseUnquoted ?? false);
+  const m = SELECT.exec(sql);
+  if (!m) return { kind: 'syntax', message: `Syntax error: the fake understands only SELECT <columns> FROM <table> [WHERE] [ORDER BY] (got: ${key.slice(0, 80)})` };
+  const [, list, tableRef, whereColumn, op, operand, orderColumn, direction] = m;
+  let table = findTable(tables, unquote(tableRef!));
+  if (!table) return { kind: 'missing', tableRef: tableRef! };
+  if (whereColumn !== undefined) {
+    const c = columnIndex(table, whereColumn);
+    if (c < 0) return { kind: 'syntax', message: `Unrecognized name: ${whereColumn}` };
+    table = { ...table, rows: table.rows.filter((row) => compare(row[c] ?? null, operand!, op!)) };
+  }
+  if (orderColumn !== undefined) {
+    const c = columnIndex(table, orderColumn);
+    if (c < 0) return { kind: 'syntax', message: `Unrecognized name: ${orderColumn}` };
+    const sign = direction?.toLowerCase() === 'desc' ? -1 : 1;
+    table = { ...table, rows: [...table.rows].sort((a, b) => sign * order(a[c] ?? null, b[c] ?? null)) };
+  }
+  const projected = project(table, list!, options.upperCaseUnquoted ?? false);
   if (typeof projected === 'string') return { kind: 'syntax', message: projected };
-  return { kind: 'table', table: projected, tableName };
+  return { kind: 'table', table: projected };
 }
 
 function findTable(tables: Record<string, FakeTable>, name: string): FakeTable | undefined {
   const wanted = name.toLowerCase();
   for (const [key, table] of Object.entries(tables)) {
-    const k = key.toLowerCase();
+    const k = unquote(key).toLowerCase();
     if (wanted === k || wanted.endsWith(`.${k}`)) return table;
   }
   return undefined;
+}
+
+function columnIndex(table: FakeTable, name: string): number {
+  const wanted = unquote(name).toLowerCase();
+  return table.columns.findIndex((c) => c.name.toLowerCase() === wanted);
+}
+
+// Cells are wire strings: integers compare as BigInt (exact past 2^53), other numbers as doubles, text as text.
+function order(a: string | null, b: string | null): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  if (/^-?\d+$/.test(a) && /^-?\d+$/.test(b)) return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+  const x = Number(a);
+  const y = Number(b);
+  if (!Number.isNaN(x) && !Number.isNaN(y)) return x - y;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compare(cell: string | null, operand: string, op: string): boolean {
+  if (cell === null) return false;
+  const c = order(cell, operand);
+  switch (op) {
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
+    case '=':
+      return c === 0;
+    default:
+      return c !== 0;
+  }
 }
 
 // `*`, or a comma list of `column [AS alias]`. Snowflake upper-cases an unquoted alias; BigQuery keeps it as written.
@@ -77,7 +131,7 @@ function project(table: FakeTable, list: string, upperCaseUnquoted: boolean): Fa
   for (const item of list.split(',')) {
     const m = /^\s*("?)([^\s"]+)\1(?:\s+as\s+("?)([^\s"]+)\3)?\s*$/i.exec(item);
     if (!m) return `Syntax error: unexpected "${item.trim()}"`;
-    const index = table.columns.findIndex((c) => c.name.toLowerCase() === m[2]!.toLowerCase());
+    const index = columnIndex(table, m[2]!);
     if (index < 0) return `Unrecognized name: ${m[2]}`;
     const alias = m[4] === undefined ? undefined : upperCaseUnquoted && m[3] === '' ? m[4].toUpperCase() : m[4];
     picks.push({ index, name: alias ?? table.columns[index]!.name });

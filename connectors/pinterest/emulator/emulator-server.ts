@@ -2,8 +2,12 @@
  * The emulator's HTTP server (node:http, loopback by default) and `startEmulator`. Every request goes through the
  * same pipeline, so faults, logging and the `x-pinterest-rid` header apply to every answer, errors included:
  *
- *   fault plan (latency, fail, drop) → body size → route → bearer auth → gates (scope; later rate limits)
- *   → path ids → ad account exists (404) and is accessible (403) → JSON body → handler
+ *   fault plan (expiries, latency, fail, drop) → body size → route → bearer or Basic auth
+ *   → gates (scope, client credentials, rate limit) → path ids → ad account exists (404) and is accessible (403)
+ *   → JSON or form body → handler
+ *
+ * Each request lands in the request log (numbers, for counting calls) and the exchange log (headers and bodies,
+ * for checking a session against the OpenAPI description).
  */
 
 import { randomBytes } from 'node:crypto';
@@ -23,18 +27,21 @@ import { EmulatorClock } from './emulator-clock.js';
 import type { AdAccountEntity, CustomerListEntity } from './emulator-entities.js';
 import { resolveOptions, resolveTokenSeed, type EmulatorOptions, type ResolvedOptions, type TokenSeed } from './emulator-options.js';
 import { EmulatorStore } from './emulator-store.js';
+import { compactBody, ExchangeLog, mediaType, redactedRequestHeaders, requestExchangeBody, type Exchange } from './exchange-log.js';
 import { FaultInjector } from './fault-injector.js';
 import { matchRatePredicate } from './match-simulation.js';
-import { scopeGate, type RequestGate } from './request-gates.js';
+import { OAuthAuthority, type OAuthApp } from './oauth-authority.js';
+import { RateLimiter } from './rate-limiter.js';
+import { clientCredentialsGate, rateLimitGate, scopeGate, type RequestGate } from './request-gates.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { checkPathParam, countRecords } from './request-validation.js';
 import { audienceJson, customerListJson } from './response-builders.js';
 import { RouteTable, type Reply, type RouteContext } from './route-table.js';
 import { emulatorRoutes } from './routes/emulator-routes.js';
 import type { RunningEmulator } from './running-emulator.js';
-import { readStateFile } from './state-file.js';
+import { readStateFile, type PersistedState } from './state-file.js';
 import { StatePersistence } from './state-persistence.js';
-import { TokenRegistry } from './token-registry.js';
+import { TokenRegistry, type AuthContext } from './token-registry.js';
 
 /** Starts an emulator; resolves once it listens. */
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -50,11 +57,13 @@ interface ReadBody {
   overLimit: boolean;
 }
 
-/** What the request log learns about a request while it is handled. */
+/** What the logs learn about a request while it is handled. */
 interface RequestNote {
   operationId: string | undefined;
   applied: boolean;
 }
+
+const FORM = 'application/x-www-form-urlencoded';
 
 const BODYLESS = { ok: false } as const;
 
@@ -63,10 +72,15 @@ class EmulatorServer {
   readonly #clock = new EmulatorClock();
   readonly #store: EmulatorStore;
   readonly #tokens: TokenRegistry;
-  readonly #faults = new FaultInjector();
+  readonly #oauth: OAuthAuthority;
+  readonly #limiter: RateLimiter;
+  readonly #faults: FaultInjector;
   readonly #log: RequestLog;
+  readonly #exchanges: ExchangeLog;
+  /** Skip building exchanges when nobody will read them (exchangeLogLimit 0 and no onExchange). */
+  readonly #recordExchanges: boolean;
   readonly #routes = new RouteTable(emulatorRoutes);
-  readonly #gates: RequestGate[] = [scopeGate];
+  readonly #gates: RequestGate[];
   readonly #closing = new AbortController();
   readonly #server: Server;
   #persistence: StatePersistence | undefined;
@@ -75,11 +89,21 @@ class EmulatorServer {
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
-    this.#tokens = new TokenRegistry(options.tokens);
+    this.#tokens = new TokenRegistry(this.#clock);
+    this.#oauth = new OAuthAuthority(options, this.#tokens, this.#clock);
+    this.#limiter = new RateLimiter(options.rateLimits, this.#clock);
+    this.#gates = [scopeGate, clientCredentialsGate, rateLimitGate(this.#limiter)];
+    this.#faults = new FaultInjector({
+      expireAccessTokens: (token) => this.#tokens.expire(token),
+      expireRefreshTokens: (token) => this.#oauth.expireRefreshTokens(token),
+      exhaustQuota: (category, resetSeconds) => this.#limiter.exhaust(category, resetSeconds),
+      clearQuota: () => this.#limiter.clearExhaustion(),
+      random: options.random,
+    });
     const createdTime = this.#clock.nowSeconds();
     const accounts: AdAccountEntity[] = options.adAccounts.map((a) => ({
       ...a,
-      ownerUsername: this.#tokens.usernameOf(a.ownerUserId) ?? `user-${a.ownerUserId}`,
+      ownerUsername: options.users.get(a.ownerUserId)?.username ?? `user-${a.ownerUserId}`,
       createdTime,
     }));
     this.#store = new EmulatorStore(
@@ -94,6 +118,8 @@ class EmulatorServer {
       this.#clock,
     );
     this.#log = new RequestLog(options.requestLogLimit);
+    this.#exchanges = new ExchangeLog(options.exchangeLogLimit);
+    this.#recordExchanges = options.exchangeLogLimit > 0 || options.onExchange !== undefined;
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => {
         this.#options.onError(err);
@@ -106,12 +132,22 @@ class EmulatorServer {
 
   async start(): Promise<void> {
     const { dataFile } = this.#options;
+    const state = dataFile === undefined ? undefined : await readStateFile(dataFile);
+    if (state !== undefined) {
+      this.#store.importState(state);
+      if (state.auth !== undefined) {
+        this.#tokens.importState({ tokens: state.auth.accessTokens, revoked: state.auth.revokedAccessTokens });
+        this.#oauth.importState(state.auth);
+      }
+    }
+    this.#applySeeds();
     if (dataFile !== undefined) {
-      const state = await readStateFile(dataFile);
-      if (state !== undefined) this.#store.importState(state);
-      const persistence = new StatePersistence(dataFile, this.#store, this.#options.persistDebounceMs, this.#options.onError);
+      const persistence = new StatePersistence(dataFile, () => this.#snapshot(), this.#options.persistDebounceMs, this.#options.onError);
       this.#persistence = persistence;
-      this.#store.onChange = () => persistence.markDirty();
+      const dirty = (): void => persistence.markDirty();
+      this.#store.onChange = dirty;
+      this.#tokens.onChange = dirty;
+      this.#oauth.onChange = dirty;
     }
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
@@ -121,6 +157,27 @@ class EmulatorServer {
       });
     });
     this.#port = (this.#server.address() as AddressInfo).port;
+  }
+
+  /**
+   * Seed tokens from the options. After a restart a revoked seed stays revoked and a seed keeps the expiry it had
+   * (an expired seed stays expired), while its user, scopes and ad accounts follow the current options.
+   */
+  #applySeeds(): void {
+    for (const seed of this.#options.tokens) {
+      if (this.#tokens.isRevoked(seed.token)) continue;
+      const restored = this.#tokens.record(seed.token);
+      this.#tokens.addSeed(seed, restored?.seeded === true ? restored.expiresAtMs : undefined);
+    }
+    this.#oauth.applySeeds();
+  }
+
+  #snapshot(): PersistedState {
+    const tokens = this.#tokens.exportState();
+    return {
+      ...this.#store.exportState(),
+      auth: { ...this.#oauth.exportState(), accessTokens: tokens.tokens, revokedAccessTokens: tokens.revoked },
+    };
   }
 
   facade(): RunningEmulator {
@@ -140,6 +197,9 @@ class EmulatorServer {
       if (list === undefined) throw new Error(`emulator: no customer list ${listId}`);
       return list;
     };
+    const exchanges = this.#exchanges;
+    const oauth = this.#oauth;
+    const app = oauth.defaultApp;
     return {
       url,
       baseUrl: `${url}/v5`,
@@ -147,11 +207,25 @@ class EmulatorServer {
       host,
       token: this.#options.tokens[0]?.token ?? '',
       adAccountId: this.#options.adAccounts[0]?.id ?? '',
+      oauth: {
+        clientId: app.clientId,
+        clientSecret: app.clientSecret,
+        refreshToken: this.#options.refreshTokens[0]?.token,
+        tokenUrl: `${url}/v5/oauth/token`,
+        issueCode: (opts) => oauth.issueCode(opts),
+      },
       faults: this.#faults,
       get requests() {
         return log.entries;
       },
       clearRequests: () => log.clear(),
+      get exchanges() {
+        return exchanges.entries;
+      },
+      get exchangesDropped() {
+        return exchanges.dropped;
+      },
+      clearExchanges: () => exchanges.clear(),
       membership: (listId) => tracked(listId).toSet(),
       membershipSize: (listId) => tracked(listId).size,
       hasMember: (listId, record) => tracked(listId).has(record),
@@ -176,11 +250,15 @@ class EmulatorServer {
       reset: () => {
         store.reset();
         log.clear();
+        exchanges.clear();
         this.#faults.clear();
+        this.#limiter.reset();
       },
       addToken: (seed: TokenSeed | string) =>
-        this.#tokens.add(resolveTokenSeed(seed, this.#options.adAccounts.map((a) => a.id))),
+        this.#tokens.addSeed(resolveTokenSeed(seed, this.#options.adAccounts.map((a) => a.id), app.clientId)),
       revokeToken: (token) => this.#tokens.revoke(token),
+      expireAccessToken: (token) => this.#tokens.expire(token),
+      expireRefreshToken: (token) => this.#oauth.expireRefreshTokens(token),
       flush: async () => {
         await this.#persistence?.flush();
       },
@@ -227,9 +305,19 @@ class EmulatorServer {
       timestamp,
       durationMs: 0,
     };
-    const finish = (): void => {
+    let exchange: Exchange | undefined;
+    const finish = (reply?: { status: number; headers: Record<string, string>; body: unknown }): void => {
       entry.durationMs = Date.now() - timestamp;
       this.#log.push(entry);
+      if (exchange === undefined) return;
+      exchange.operationId = entry.operationId;
+      exchange.outcome = entry.outcome;
+      if (reply !== undefined) {
+        exchange.status = reply.status;
+        exchange.responseHeaders = reply.headers;
+        exchange.responseBody = reply.body === undefined ? undefined : compactBody(reply.body);
+      }
+      this.#recordExchange(exchange);
     };
 
     const plan = this.#faults.plan(method, path);
@@ -250,18 +338,39 @@ class EmulatorServer {
       return; // the client went away
     }
     entry.bodyBytes = body.bytes;
-    if (this.#closing.signal.aborted) {
-      entry.outcome = 'dropped';
-      finish();
-      res.destroy();
-      return;
-    }
 
     const parsed = body.text === '' ? BODYLESS : parseJson(body.text);
     if (parsed.ok && typeof parsed.value === 'object' && parsed.value !== null) {
       const { records, operation_type: op } = parsed.value as Record<string, unknown>;
       if (typeof records === 'string') entry.records = countRecords(records);
       if (typeof op === 'string') entry.operation = op;
+    }
+    if (this.#recordExchanges) {
+      const request = body.overLimit
+        ? { kind: 'unparsed' as const, value: `<${body.bytes} bytes, over the limit, not read>` }
+        : requestExchangeBody(req.headers['content-type'], body.text, parsed);
+      exchange = {
+        method,
+        path,
+        query: search,
+        operationId: undefined,
+        requestHeaders: redactedRequestHeaders(req.headers),
+        requestBodyKind: request.kind,
+        requestBody: request.value,
+        status: null,
+        responseHeaders: {},
+        responseBody: undefined,
+        outcome: 'responded',
+        requestId,
+        timestamp,
+      };
+    }
+
+    if (this.#closing.signal.aborted) {
+      entry.outcome = 'dropped';
+      finish();
+      res.destroy();
+      return;
     }
 
     const action = plan.action;
@@ -300,15 +409,27 @@ class EmulatorServer {
       req.socket.destroy();
       return;
     }
-    const text = JSON.stringify(reply.body);
-    res.writeHead(reply.status, {
+    const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    const headers: Record<string, string> = {
       ...reply.headers,
       'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
+      'content-length': String(Buffer.byteLength(text)),
       'x-pinterest-rid': requestId,
-    });
+    };
+    res.writeHead(reply.status, headers);
     res.end(text);
-    finish();
+    finish({ status: reply.status, headers: lowerCaseKeys(headers), body: reply.body });
+  }
+
+  #recordExchange(exchange: Exchange): void {
+    this.#exchanges.push(exchange);
+    const listener = this.#options.onExchange;
+    if (listener === undefined) return;
+    try {
+      listener(exchange);
+    } catch (err) {
+      this.#options.onError(err);
+    }
   }
 
   /** The spec operation a request was aimed at, for logging requests that never reached their handler. */
@@ -334,42 +455,83 @@ class EmulatorServer {
     }
     const { route, params } = this.#routes.match(method, path);
     note.operationId = route.operationId;
-    const auth = this.#tokens.authenticate(req.headers.authorization);
-    for (const gate of this.#gates) gate(route, auth);
-
-    const paramRecord: Record<string, string> = {};
-    for (const [name, value] of params) {
-      checkPathParam(name, value);
-      paramRecord[name] = value;
+    let app: OAuthApp | undefined;
+    let auth: AuthContext;
+    if (route.auth === 'basic') {
+      app = this.#oauth.authenticateClient(req.headers.authorization);
+      auth = this.#appCaller(app);
+    } else {
+      auth = this.#tokens.authenticate(req.headers.authorization);
     }
-    let adAccount: AdAccountEntity | undefined;
-    const adAccountId = paramRecord.ad_account_id;
-    if (adAccountId !== undefined) {
-      adAccount = this.#store.adAccount(adAccountId);
-      if (adAccount === undefined) throw adAccountNotFound();
-      if (!auth.adAccountIds.has(adAccountId)) throw forbidden();
-    }
+    const gateHeaders: Record<string, string> = {};
+    for (const gate of this.#gates) Object.assign(gateHeaders, gate(route, auth));
 
-    let json: unknown;
-    if (route.jsonBody) {
-      if (body.text.trim() === '') throw invalidRequest('a JSON request body is required.');
-      if (!parsed.ok) throw invalidRequest('the request body is not valid JSON.');
-      json = parsed.value;
-    }
+    try {
+      const paramRecord: Record<string, string> = {};
+      for (const [name, value] of params) {
+        checkPathParam(name, value);
+        paramRecord[name] = value;
+      }
+      let adAccount: AdAccountEntity | undefined;
+      const adAccountId = paramRecord.ad_account_id;
+      if (adAccountId !== undefined) {
+        adAccount = this.#store.adAccount(adAccountId);
+        if (adAccount === undefined) throw adAccountNotFound();
+        if (!auth.adAccountIds.has(adAccountId)) throw forbidden();
+      }
 
-    const ctx: RouteContext = {
-      req: { method, path, params: paramRecord, query: new URLSearchParams(search), headers: req.headers, body: json, rawBody: body.text },
-      auth,
-      adAccount,
-      store: this.#store,
-      tokens: this.#tokens,
-      options: this.#options,
-      applied: false,
-    };
-    const reply = route.handler(ctx);
-    note.applied = ctx.applied;
-    return reply;
+      let json: unknown;
+      let form: URLSearchParams | undefined;
+      if (route.body === 'json') {
+        if (body.text.trim() === '') throw invalidRequest('a JSON request body is required.');
+        if (!parsed.ok) throw invalidRequest('the request body is not valid JSON.');
+        json = parsed.value;
+      } else if (route.body === 'form') {
+        if (mediaType(req.headers['content-type']) !== FORM) throw invalidRequest(`the request body must be ${FORM}.`);
+        form = new URLSearchParams(body.text);
+      }
+
+      const ctx: RouteContext = {
+        req: { method, path, params: paramRecord, query: new URLSearchParams(search), headers: req.headers, body: json, form, rawBody: body.text },
+        auth,
+        app,
+        oauth: this.#oauth,
+        adAccount,
+        store: this.#store,
+        tokens: this.#tokens,
+        options: this.#options,
+        applied: false,
+      };
+      const reply = route.handler(ctx);
+      note.applied = ctx.applied;
+      return { ...reply, headers: { ...gateHeaders, ...reply.headers } };
+    } catch (err) {
+      // Answers refused after the quota was spent still tell the caller how much quota is left.
+      if (err instanceof ApiError && Object.keys(gateHeaders).length > 0) {
+        throw new ApiError(err.status, err.apiCode, err.message, { ...gateHeaders, ...err.headers });
+      }
+      throw err;
+    }
   }
+
+  /** An app calling the OAuth endpoints acts as its own user; its quota is that user's for that app. */
+  #appCaller(app: OAuthApp): AuthContext {
+    return {
+      token: '',
+      userId: app.userId,
+      username: this.#options.users.get(app.userId)?.username ?? `user-${app.userId}`,
+      adAccountIds: new Set(),
+      scopes: new Set(),
+      clientId: app.clientId,
+      grant: 'client_credentials',
+    };
+  }
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
 }
 
 type ParsedJson = { ok: true; value: unknown } | { readonly ok: false };

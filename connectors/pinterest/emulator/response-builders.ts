@@ -1,10 +1,12 @@
 /**
  * The JSON objects the emulator puts on the wire, one builder per schema of pinterest-v5-openapi.json
- * (`CustomerList`, `Audience`, `AdAccount`, `Paginated`). Keeping them together means schema validation of every
- * success body only has to look here.
+ * (`CustomerList`, `Audience`, `AdAccount`, `Paginated`, `Account`, `OauthAccessTokenResponse`). Keeping them
+ * together means schema validation of every success body only has to look here.
  */
 
 import type { AdAccountEntity, AudienceEntity, CustomerListEntity } from './emulator-entities.js';
+import type { UserIdentity } from './emulator-options.js';
+import type { GrantResult, TokenResponseType } from './oauth-authority.js';
 
 /** `CustomerList` schema. */
 export interface CustomerListJson {
@@ -86,6 +88,78 @@ export interface PaginatedJson<T> {
   items: T[];
   /** Opaque cursor for the next page; null when this is the last one. */
   bookmark: string | null;
+}
+
+/** `OauthAccessTokenResponse` with the fields of its `authorization_code` / `refresh_token` variants. */
+export interface OauthTokenJson {
+  /** The new access token (`pina_…`). */
+  access_token: string;
+  /** Always "bearer". */
+  token_type: 'bearer';
+  /** Access token lifetime in seconds. */
+  expires_in: number;
+  /** Granted scopes, space-separated (as Pinterest's samples show). */
+  scope: string;
+  /** Which grant produced the answer. */
+  response_type: TokenResponseType;
+  /** The (rotated) refresh token, when one is handed out. */
+  refresh_token?: string;
+  /** Its lifetime in seconds. */
+  refresh_token_expires_in?: number;
+  /** Its expiry in unix seconds. */
+  refresh_token_expires_at?: number;
+}
+
+/** `Account` schema: the token user's profile as `GET /user_account` returns it. */
+export interface AccountJson {
+  /** PINNER or BUSINESS; the emulator's users are all business accounts (ads need one). */
+  account_type: 'BUSINESS';
+  /** User id (digit string). */
+  id: string;
+  /** Username. */
+  username: string;
+  /** Business name; the emulator reuses the username. */
+  business_name: string | null;
+  /** Boards (none in the emulator). */
+  board_count: number | null;
+  /** Pins (none in the emulator). */
+  pin_count: number | null;
+  /** Followers (none in the emulator). */
+  follower_count: number | null;
+  /** Accounts followed (none in the emulator). */
+  following_count: number | null;
+  /** Monthly views (none in the emulator). */
+  monthly_views: number | null;
+}
+
+export function oauthTokenJson(grant: GrantResult): OauthTokenJson {
+  const body: OauthTokenJson = {
+    access_token: grant.accessToken,
+    token_type: 'bearer',
+    expires_in: grant.expiresInSeconds,
+    scope: grant.scopes.join(' '),
+    response_type: grant.responseType,
+  };
+  if (grant.refresh !== undefined) {
+    body.refresh_token = grant.refresh.token;
+    body.refresh_token_expires_in = grant.refresh.expiresInSeconds;
+    body.refresh_token_expires_at = grant.refresh.expiresAtSeconds;
+  }
+  return body;
+}
+
+export function accountJson(user: UserIdentity): AccountJson {
+  return {
+    account_type: 'BUSINESS',
+    id: user.userId,
+    username: user.username,
+    business_name: user.username,
+    board_count: 0,
+    pin_count: 0,
+    follower_count: 0,
+    following_count: 0,
+    monthly_views: 0,
+  };
 }
 
 export function customerListJson(list: CustomerListEntity): CustomerListJson {

@@ -1,7 +1,7 @@
 /**
  * The emulator's routes as data: method, path pattern, the operation id, rate-limit category and OAuth scope that
- * the spec gives each operation (`x-ratelimit-category`, `security`), and a handler. Gates (scope checks now, rate
- * limits later) read the metadata, so adding an endpoint is one table entry.
+ * the spec gives each operation (`x-ratelimit-category`, `security`), and a handler. Gates (scope, client
+ * credentials, rate limits) read the metadata, so adding an endpoint is one table entry.
  */
 
 import type { IncomingHttpHeaders } from 'node:http';
@@ -10,13 +10,17 @@ import { methodNotAllowed, routeNotFound } from './api-errors.js';
 import type { AdAccountEntity } from './emulator-entities.js';
 import type { ResolvedOptions } from './emulator-options.js';
 import type { EmulatorStore } from './emulator-store.js';
+import type { OAuthApp, OAuthAuthority } from './oauth-authority.js';
 import type { AuthContext, TokenRegistry } from './token-registry.js';
 
 /** Pinterest's rate-limit categories (`x-ratelimit-category`). */
 export type RateLimitCategory = 'ads_read' | 'ads_write' | 'org_read' | 'org_write';
 
-/** How a route authenticates: a bearer token, or (OAuth token endpoint, later) HTTP Basic client credentials. */
+/** How a route authenticates: a bearer token, or (OAuth endpoints) HTTP Basic client credentials. */
 export type RouteAuth = 'bearer' | 'basic';
+
+/** How a route's request body is read: not at all, as JSON (ads endpoints), or form-urlencoded (OAuth endpoints). */
+export type RouteBody = 'none' | 'json' | 'form';
 
 /** The parts of a request a handler sees. */
 export interface RouteRequest {
@@ -30,8 +34,10 @@ export interface RouteRequest {
   query: URLSearchParams;
   /** Request headers. */
   headers: IncomingHttpHeaders;
-  /** Parsed JSON body for routes with `jsonBody`, else undefined. */
+  /** Parsed JSON body for `body: 'json'` routes, else undefined. */
   body: unknown;
+  /** Form fields for `body: 'form'` routes, else undefined. */
+  form: URLSearchParams | undefined;
   /** Raw body text. */
   rawBody: string;
 }
@@ -40,8 +46,12 @@ export interface RouteRequest {
 export interface RouteContext {
   /** The request. */
   req: RouteRequest;
-  /** Who is calling (bearer routes). */
+  /** Who is calling: the token's user (bearer routes) or the app acting as its own user (Basic routes). */
   auth: AuthContext;
+  /** The authenticated OAuth app (Basic routes), else undefined. */
+  app: OAuthApp | undefined;
+  /** OAuth codes, refresh tokens and token minting. */
+  oauth: OAuthAuthority;
   /** The ad account of the path's `ad_account_id`, already checked for existence and access. */
   adAccount: AdAccountEntity | undefined;
   /** Emulator state. */
@@ -58,7 +68,7 @@ export interface RouteContext {
 export interface Reply {
   /** HTTP status. */
   status: number;
-  /** JSON body. */
+  /** JSON body; undefined sends no body at all (revoke's 200). */
   body: unknown;
   /** Extra headers. */
   headers?: Record<string, string>;
@@ -77,8 +87,10 @@ export interface RouteDef {
   scope: string;
   /** How callers authenticate. */
   auth: RouteAuth;
-  /** Parse the body as JSON before the handler runs (400 code 1 when it is not). */
-  jsonBody: boolean;
+  /** Whether client-credentials tokens may call it (the spec lists `client_credentials` in its `security`). */
+  clientCredentials: boolean;
+  /** How the body is read before the handler runs (400 code 1 when a JSON body is missing or malformed). */
+  body: RouteBody;
   /** Builds the answer; throws ApiError for error answers. */
   handler: (ctx: RouteContext) => Reply;
 }

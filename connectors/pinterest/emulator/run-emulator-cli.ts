@@ -1,10 +1,12 @@
 /**
- * `pinsync emulator`: starts the emulator, prints where it listens and which token to use, and runs until SIGINT
- * or SIGTERM (or `signal` aborts, for embedding and tests), then closes cleanly so the state file is complete.
+ * `pinsync emulator`: starts the emulator, installs the faults its flags asked for, prints where it listens, which
+ * credentials to use and which faults are active, and runs until SIGINT or SIGTERM (or `signal` aborts, for
+ * embedding and tests), then closes cleanly so the state file is complete.
  */
 
 import type { AdAccountSeed, EmulatorOptions, TokenSeed } from './emulator-options.js';
 import { startEmulator } from './emulator-server.js';
+import { applyCliFaults, describeCliFaults, type CliFaults } from './fault-spec.js';
 import type { RunningEmulator } from './running-emulator.js';
 
 /** Something text can be written to (process.stdout, a test buffer). */
@@ -24,8 +26,10 @@ export interface EmulatorCliOptions {
   tokens?: readonly (TokenSeed | string)[];
   /** Existing ad accounts; default `549755885175`. */
   adAccounts?: readonly AdAccountSeed[];
-  /** Any other emulator option (matchRate, matchDelayMs, maxRecordsPerRequest, …). */
+  /** Any other emulator option (matchRate, matchDelayMs, maxRecordsPerRequest, rateLimits, oauthApps, …). */
   emulator?: Omit<EmulatorOptions, 'port' | 'dataFile' | 'host' | 'tokens' | 'adAccounts'>;
+  /** Faults installed right after start (from `--fault`, `--fail-rate`, `--drop-rate`, `--latency-ms`, `--quota-exhausted`). */
+  faults?: CliFaults;
   /** Where the "listening" line goes; default process.stdout. */
   stdout?: TextSink;
   /** Where errors and the shutdown notice go; default process.stderr. */
@@ -50,6 +54,13 @@ export async function runEmulatorFromCli(opts: EmulatorCliOptions = {}): Promise
     onError: opts.emulator?.onError ?? ((err: unknown) => stderr.write(`pinsync emulator: ${describe(err)}\n`)),
   });
 
+  try {
+    applyCliFaults(emulator.faults, opts.faults ?? {});
+  } catch (err) {
+    await emulator.close();
+    throw err;
+  }
+
   const stopped = new Promise<string>((resolve) => {
     const onSignal = (name: NodeJS.Signals): void => {
       process.off('SIGINT', onSignal);
@@ -68,6 +79,10 @@ export async function runEmulatorFromCli(opts: EmulatorCliOptions = {}): Promise
   stdout.write(
     `Pinterest API emulator listening on ${emulator.baseUrl} (access token: ${emulator.token}, ad account: ${emulator.adAccountId}${data})\n`,
   );
+  const { oauth } = emulator;
+  const refresh = oauth.refreshToken === undefined ? '' : `, refresh token: ${oauth.refreshToken}`;
+  stdout.write(`OAuth token endpoint ${oauth.tokenUrl} (client id: ${oauth.clientId}, client secret: ${oauth.clientSecret}${refresh})\n`);
+  for (const line of describeCliFaults(opts.faults ?? {})) stdout.write(`fault: ${line}\n`);
   opts.onReady?.(emulator);
 
   const reason = await stopped;

@@ -14,6 +14,22 @@ import { basename, dirname, join } from 'node:path';
 import type { AudienceEntity, CustomerListEntity } from './emulator-entities.js';
 import type { StoreState } from './emulator-store.js';
 import { MembershipSet } from './membership-set.js';
+import type { OAuthState } from './oauth-authority.js';
+import type { AccessTokenRecord } from './token-registry.js';
+
+/** Tokens and grants as the state file keeps them, so a restarted emulator honours (and refuses) the same tokens. */
+export interface PersistedAuth extends OAuthState {
+  /** Access tokens, seeded and minted, live and expired. */
+  accessTokens: AccessTokenRecord[];
+  /** Access tokens revoked for good. */
+  revokedAccessTokens: string[];
+}
+
+/** Everything the state file holds. */
+export interface PersistedState extends StoreState {
+  /** Tokens and grants; undefined in files written before the emulator had OAuth. */
+  auth: PersistedAuth | undefined;
+}
 
 const FORMAT = 'pinsync-emulator-state';
 const VERSION = 1;
@@ -32,7 +48,7 @@ interface ListRecord {
  * Serializes the state synchronously into string pieces (so the snapshot is consistent even if requests change the
  * state while the pieces are being written), then writes them and renames the file into place.
  */
-export async function writeStateFile(path: string, state: StoreState): Promise<void> {
+export async function writeStateFile(path: string, state: PersistedState): Promise<void> {
   const pieces = serialize(state);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(tmp, 'w');
@@ -48,7 +64,7 @@ export async function writeStateFile(path: string, state: StoreState): Promise<v
 }
 
 /** Reads a state file; undefined when it does not exist. Throws with the path when it is not ours or is corrupt. */
-export async function readStateFile(path: string): Promise<StoreState | undefined> {
+export async function readStateFile(path: string): Promise<PersistedState | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -76,11 +92,20 @@ export async function readStateFile(path: string): Promise<StoreState | undefine
     clockOffsetMs: Number(doc.clockOffsetMs ?? 0),
     lists,
     audiences: doc.audiences as AudienceEntity[],
+    auth: (doc.auth as PersistedAuth | undefined) ?? undefined,
   };
 }
 
-function serialize(state: StoreState): string[] {
-  const head = { format: FORMAT, version: VERSION, savedAt: new Date().toISOString(), nextId: state.nextId, clockOffsetMs: state.clockOffsetMs, audiences: state.audiences };
+function serialize(state: PersistedState): string[] {
+  const head = {
+    format: FORMAT,
+    version: VERSION,
+    savedAt: new Date().toISOString(),
+    nextId: state.nextId,
+    clockOffsetMs: state.clockOffsetMs,
+    audiences: state.audiences,
+    auth: state.auth,
+  };
   const pieces = [JSON.stringify(head).slice(0, -1), ',"lists":['];
   for (const [i, list] of state.lists.entries()) {
     const { members, ...meta } = list;

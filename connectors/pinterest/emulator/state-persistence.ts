@@ -4,12 +4,11 @@
  * lost.
  */
 
-import type { EmulatorStore } from './emulator-store.js';
-import { writeStateFile } from './state-file.js';
+import { writeStateFile, type PersistedState } from './state-file.js';
 
 export class StatePersistence {
   readonly #path: string;
-  readonly #store: EmulatorStore;
+  readonly #snapshot: () => PersistedState;
   readonly #debounceMs: number;
   readonly #onError: (err: unknown) => void;
   #dirty = false;
@@ -17,9 +16,10 @@ export class StatePersistence {
   #timer: NodeJS.Timeout | undefined;
   #saving: Promise<void> | undefined;
 
-  constructor(path: string, store: EmulatorStore, debounceMs: number, onError: (err: unknown) => void) {
+  /** `snapshot` returns a live view of everything to save; it is serialized synchronously when a save starts. */
+  constructor(path: string, snapshot: () => PersistedState, debounceMs: number, onError: (err: unknown) => void) {
     this.#path = path;
-    this.#store = store;
+    this.#snapshot = snapshot;
     this.#debounceMs = debounceMs;
     this.#onError = onError;
   }
@@ -59,7 +59,7 @@ export class StatePersistence {
 
   #save(): Promise<void> {
     this.#dirty = false;
-    const saving = writeStateFile(this.#path, this.#store.exportState())
+    const saving = writeStateFile(this.#path, this.#snapshot())
       .catch((err: unknown) => {
         this.#dirty = true; // try again with the next change or on close
         this.#onError(err);

@@ -69,8 +69,11 @@ export class TokenRegistry {
     this.#clock = clock;
   }
 
-  /** Accepts a seed token from now on (replacing one with the same string); its lifetime starts now. */
-  addSeed(seed: ResolvedTokenSeed): void {
+  /**
+   * Accepts a seed token from now on (replacing one with the same string). Its lifetime starts now unless
+   * `expiresAtMs` carries over the expiry of a restored record (null = never).
+   */
+  addSeed(seed: ResolvedTokenSeed, expiresAtMs?: number | null): void {
     this.#revoked.delete(seed.token);
     this.put({
       token: seed.token,
@@ -80,7 +83,8 @@ export class TokenRegistry {
       scopes: [...seed.scopes],
       clientId: seed.clientId,
       grant: 'user',
-      expiresAtMs: seed.expiresInSeconds === null ? null : this.#clock.nowMs() + seed.expiresInSeconds * 1000,
+      expiresAtMs:
+        expiresAtMs !== undefined ? expiresAtMs : seed.expiresInSeconds === null ? null : this.#clock.nowMs() + seed.expiresInSeconds * 1000,
       seeded: true,
     });
   }

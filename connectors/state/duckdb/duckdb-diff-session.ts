@@ -11,7 +11,7 @@ import type { IdentifierFamily, RejectReason } from '../../../core/identifier-ty
 import { familyOf } from '../../../core/identifier-types.js';
 import type { Acknowledgement, DiffSession, PushdownQuery } from '../../../core/state-store.js';
 import type { ColumnStats, DiffCounts } from '../../../core/sync-report.js';
-import { installNormalizationMacros, normalizationOutcomeSql } from '../../duckdb/duckdb-normalization.js';
+import { installNormalizationMacros, normalizationPipelineSql } from '../../duckdb/duckdb-normalization.js';
 import { loadSql, renderSql, splitStatements } from '../../sql-files.js';
 import type { StateDatabase } from '../state-tables.js';
 import type { Mutex } from './mutex.js';
@@ -22,8 +22,7 @@ const TABLE_OF = { ADD: 'delta_add', REMOVE: 'delta_remove' } as const;
 
 export class DuckDbDiffSession implements DiffSession {
   private appender: Awaited<ReturnType<DuckDBConnection['createAppender']>> | undefined;
-  private staged: 'none' | 'stage_records' | 'stage_outcomes' = 'none';
-  private familyCase = '';
+  private staged: 'none' | 'stage_records' | 'stage_groups' = 'none';
 
   private constructor(
     private readonly conn: DuckDBConnection,
@@ -56,10 +55,16 @@ export class DuckDbDiffSession implements DiffSession {
   }
 
   async ingestPushdown(query: PushdownQuery, opts: { signal?: AbortSignal } = {}): Promise<{ sourceRows: number; columns: ColumnStats[] }> {
-    const columns = query.columns.map((c, i) => String(i)).join(', ');
-    const outcomes = query.columns.map((c) => normalizationOutcomeSql(c.type, `CAST(pinsync_source.${quoteIdent(c.column)} AS VARCHAR)`)).join(', ');
-    this.familyCase = `CASE col ${query.columns.map((c, i) => `WHEN ${i} THEN ${FAMILY_CODES[familyOf(c.type)]}`).join(' ')} END`;
-    const create = renderSql(loadSql('duckdb', 'diff-pushdown-outcomes'), { columns, outcomes, query: stripTrailingSemicolon(query.sql) });
+    const pipeline = normalizationPipelineSql(
+      query.columns.map((c) => ({ expr: `pinsync_source.${quoteIdent(c.column)}`, type: c.type })),
+      `(${stripTrailingSemicolon(query.sql)}) AS pinsync_source`,
+    );
+    const create = renderSql(loadSql('duckdb', 'diff-pushdown-outcomes'), {
+      columns: query.columns.map((_, i) => String(i)).join(', '),
+      families: query.columns.map((c) => String(FAMILY_CODES[familyOf(c.type)])).join(', '),
+      outcomes: query.columns.map((_, i) => `o${i}`).join(', '),
+      pipeline,
+    });
     const attachAlias = 'pinsync_warehouse';
     await this.mutex.run(async () => {
       await installNormalizationMacros(this.conn);
@@ -77,7 +82,7 @@ export class DuckDbDiffSession implements DiffSession {
         await this.conn.run(`USE ${quoteIdent(stateCatalog)}`);
         await this.conn.run(`DETACH ${attachAlias}`);
       }
-      this.staged = 'stage_outcomes';
+      this.staged = 'stage_groups';
     });
     const stats = await this.query<{ col: number; kind: string; n: number }>(loadSql('duckdb', 'diff-pushdown-stats'));
     const result: ColumnStats[] = query.columns.map((c) => ({ column: c.column, type: c.type, hashed: 0, prehashed: 0, empty: 0, rejected: {} }));
@@ -101,9 +106,9 @@ export class DuckDbDiffSession implements DiffSession {
       }
     });
     if (this.staged === 'stage_records') await this.exec(loadSql('duckdb', 'diff-current-from-stage'));
-    else if (this.staged === 'stage_outcomes') {
-      await this.exec(renderSql(loadSql('duckdb', 'diff-current-from-outcomes'), { familyCase: this.familyCase }));
-      await this.exec('DROP TABLE IF EXISTS temp.main.stage_outcomes');
+    else if (this.staged === 'stage_groups') {
+      await this.exec(loadSql('duckdb', 'diff-current-from-outcomes'));
+      await this.exec('DROP TABLE IF EXISTS temp.main.stage_groups');
     } else await this.exec('CREATE OR REPLACE TEMP TABLE current_records (h BLOB, family UTINYINT)');
     await this.exec(renderSql(loadSql('duckdb', 'diff-delta'), { syncId: String(this.syncId), fullResync: opts.fullResync ? 'true' : 'false' }));
     const [row] = await this.query<{ acknowledged: number; current: number; adds: number; removes: number }>(

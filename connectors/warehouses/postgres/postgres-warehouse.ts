@@ -98,11 +98,10 @@ export class PostgresWarehouse implements Warehouse {
       ctx.phase = 'query';
       const session = await untilAborted(startSession(client, this.options.statementTimeoutMs));
       pid = session.pid;
-      if (signal?.aborted) cancel();
       await untilAborted(client.query(`DECLARE ${CURSOR} CURSOR FOR\n${stripTrailingSemicolons(req.sql)}\n`));
 
       const fetchRows = Math.min(req.batchSize, this.options.maxFetchRows ?? (session.redshift ? REDSHIFT_MAX_FETCH_ROWS : req.batchSize));
-      const sendFetch = (c: Client) => {
+      const sendFetch = (c: Client): { result: Promise<QueryArrayResult>; settled: boolean } => {
         const pending = { result: c.query({ text: `FETCH FORWARD ${fetchRows} FROM ${CURSOR}`, rowMode: 'array' }), settled: false };
         pending.result.then(
           () => (pending.settled = true),
@@ -116,7 +115,7 @@ export class PostgresWarehouse implements Warehouse {
       let columns: unknown[][] = [];
       let rowCount = 0;
       while (prefetch) {
-        const { rows, fields } = await untilAborted(prefetch.result);
+        const { rows, fields }: QueryArrayResult = await untilAborted(prefetch.result);
         // A short FETCH means the cursor is exhausted; asking again would only cost a round trip.
         prefetch = rows.length === fetchRows ? sendFetch(client) : undefined;
         if (columnNames === undefined) {

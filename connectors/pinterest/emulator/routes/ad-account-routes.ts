@@ -15,7 +15,8 @@ export const adAccountRoutes: RouteDef[] = [
     category: 'ads_read',
     scope: 'ads:read',
     auth: 'bearer',
-    jsonBody: false,
+    clientCredentials: true,
+    body: 'none',
     handler: (ctx) => {
       const raw = ctx.req.query.get('include_shared_accounts');
       if (raw !== null && raw !== 'true' && raw !== 'false') {
@@ -37,7 +38,8 @@ export const adAccountRoutes: RouteDef[] = [
     category: 'ads_read',
     scope: 'ads:read',
     auth: 'bearer',
-    jsonBody: false,
+    clientCredentials: true,
+    body: 'none',
     handler: (ctx) => ({ status: 200, body: adAccountJson(ctx.adAccount!, ctx.auth.userId) }),
   },
 ];

@@ -51,7 +51,8 @@ export const audienceRoutes: RouteDef[] = [
     category: 'ads_write',
     scope: 'ads:write',
     auth: 'bearer',
-    jsonBody: true,
+    clientCredentials: false,
+    body: 'json',
     handler: (ctx) => {
       const body = bodyObject(ctx.req.body);
       checkBodyAdAccountId(body);
@@ -87,7 +88,8 @@ export const audienceRoutes: RouteDef[] = [
     category: 'ads_read',
     scope: 'ads:read',
     auth: 'bearer',
-    jsonBody: false,
+    clientCredentials: true,
+    body: 'none',
     handler: (ctx) => {
       const ownership = ctx.req.query.get('ownership_type') ?? 'OWNED';
       if (ownership !== 'OWNED' && ownership !== 'RECEIVED') throw invalidAudienceParameters();
@@ -105,7 +107,8 @@ export const audienceRoutes: RouteDef[] = [
     category: 'ads_read',
     scope: 'ads:read',
     auth: 'bearer',
-    jsonBody: false,
+    clientCredentials: true,
+    body: 'none',
     handler: (ctx) => ({ status: 200, body: audienceJson(findAudience(ctx)) }),
   },
   {
@@ -115,7 +118,8 @@ export const audienceRoutes: RouteDef[] = [
     category: 'ads_write',
     scope: 'ads:write',
     auth: 'bearer',
-    jsonBody: true,
+    clientCredentials: false,
+    body: 'json',
     handler: (ctx) => {
       const body = bodyObject(ctx.req.body);
       checkBodyAdAccountId(body);

@@ -34,7 +34,8 @@ export const customerListRoutes: RouteDef[] = [
     category: 'ads_write',
     scope: 'ads:write',
     auth: 'bearer',
-    jsonBody: true,
+    clientCredentials: false,
+    body: 'json',
     handler: (ctx) => {
       const body = bodyObject(ctx.req.body);
       const name = requiredString(body, 'name', { nonEmpty: true });
@@ -53,7 +54,8 @@ export const customerListRoutes: RouteDef[] = [
     category: 'ads_read',
     scope: 'ads:read',
     auth: 'bearer',
-    jsonBody: false,
+    clientCredentials: false,
+    body: 'none',
     handler: (ctx) => {
       const page = parsePageRequest(ctx.req.query, { allowOrder: true });
       const { items, bookmark } = paginate(ctx.store.listsOf(accountId(ctx)), (l) => l.id, page);
@@ -67,7 +69,8 @@ export const customerListRoutes: RouteDef[] = [
     category: 'ads_read',
     scope: 'ads:read',
     auth: 'bearer',
-    jsonBody: false,
+    clientCredentials: true,
+    body: 'none',
     handler: (ctx) => {
       const list = ctx.store.findList(accountId(ctx), ctx.req.params.customer_list_id!);
       if (list === undefined) throw customerListNotFound();
@@ -81,7 +84,8 @@ export const customerListRoutes: RouteDef[] = [
     category: 'ads_write',
     scope: 'ads:write',
     auth: 'bearer',
-    jsonBody: true,
+    clientCredentials: false,
+    body: 'json',
     handler: (ctx) => {
       const body = bodyObject(ctx.req.body);
       const op = enumField(body, 'operation_type', LIST_OPERATIONS);

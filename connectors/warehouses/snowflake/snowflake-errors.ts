@@ -1,0 +1,84 @@
+/**
+ * Maps what `snowflake-sdk` threw to a WarehouseError that says what to fix. Server errors carry Snowflake's code
+ * (`002003` object not found, `390100` bad password...) and SQLSTATE; client-side failures carry the SDK's own
+ * numeric codes (`401001` cannot connect, `402002` a result chunk could not be downloaded).
+ */
+import { WarehouseError } from '../../../core/errors.js';
+
+/** Who the failing operation ran for and at which step, so messages name the sync and the right fix. */
+export interface SnowflakeErrorContext {
+  /** `sync <name>` for reads, `warehouse <name>` for checks: the first words of every message. */
+  who: string;
+  /** The account, for login messages. */
+  account: string;
+  /** The login name, for login messages. */
+  username: string;
+  /** `connect` while logging in, `query` afterwards. */
+  phase: 'connect' | 'query';
+  /** The configured statement timeout, quoted when Snowflake stops a statement for it. */
+  statementTimeoutSeconds: number | undefined;
+}
+
+const GRANTS_HINT = 'the role needs USAGE on the warehouse, database and schema and SELECT on the tables';
+// SDK codes for "nothing answered": could not connect to Snowflake / to the result storage.
+const NETWORK_CODES = new Set(['401001', '402001']);
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
+
+/** The iteration was cancelled through the caller's AbortSignal. */
+export function snowflakeAbortedError(who: string, cause?: unknown): WarehouseError {
+  return new WarehouseError('PINSYNC_ABORTED', `${who}: reading the warehouse was cancelled`, { cause });
+}
+
+/** Classifies a failure; see the module comment. */
+export function toSnowflakeError(err: unknown, ctx: SnowflakeErrorContext): WarehouseError {
+  if (err instanceof WarehouseError) return err;
+  const e = (err ?? {}) as { code?: unknown; sqlState?: unknown; cause?: unknown };
+  const code = e.code === undefined || e.code === null ? '' : String(e.code);
+  const sqlState = typeof e.sqlState === 'string' ? e.sqlState : '';
+  const text = `${oneLine(messageOf(err))}${code ? ` (Snowflake ${code}${sqlState ? `, SQLSTATE ${sqlState}` : ''})` : ''}`;
+  const who = ctx.who;
+
+  if (NETWORK_CODES.has(code) || SOCKET_CODES.has(code) || SOCKET_CODES.has(String((e.cause as { code?: unknown } | undefined)?.code ?? ''))) {
+    return new WarehouseError('PINSYNC_WAREHOUSE_UNREACHABLE', `${who}: cannot reach Snowflake account ${ctx.account}: ${text}`, { cause: err });
+  }
+  if (code === '390189' || code === '390201' || code === '390202' || code === '390203') {
+    // The role, database, warehouse or schema named in the login does not exist or is not granted.
+    return new WarehouseError('PINSYNC_WAREHOUSE_PERMISSION', `${who}: Snowflake refused the session: ${text}; check role/database/schema/warehouse and that ${GRANTS_HINT}`, { cause: err });
+  }
+  if (ctx.phase === 'connect' || code.startsWith('3901') || code.startsWith('3903') || code === '390144') {
+    return new WarehouseError(
+      'PINSYNC_WAREHOUSE_AUTH',
+      `${who}: Snowflake login of user ${ctx.username} to account ${ctx.account} failed: ${text}; check password, or privateKeyPath/privateKey, privateKeyPassphrase and the public key registered for the user`,
+      { cause: err },
+    );
+  }
+  if (code === '002003' || sqlState === '42S02' || sqlState === '02000') {
+    // Snowflake says "does not exist or not authorized" for both; its message names the object.
+    return new WarehouseError('PINSYNC_WAREHOUSE_TABLE_NOT_FOUND', `${who}: ${text}; if it exists, ${GRANTS_HINT}`, { cause: err });
+  }
+  if (code === '003001' || code === '000606' || sqlState === '42501') {
+    return new WarehouseError('PINSYNC_WAREHOUSE_PERMISSION', `${who}: Snowflake refused the query: ${text}; ${GRANTS_HINT}`, { cause: err });
+  }
+  if (code === '000630') {
+    return new WarehouseError(
+      'PINSYNC_WAREHOUSE_TIMEOUT',
+      `${who}: the Snowflake statement ran longer than ${ctx.statementTimeoutSeconds !== undefined ? `statementTimeoutSeconds (${ctx.statementTimeoutSeconds} s)` : 'the statement timeout'} and was stopped: ${text}`,
+      { cause: err },
+    );
+  }
+  if (sqlState.startsWith('42') || code === '001003') {
+    return new WarehouseError('PINSYNC_WAREHOUSE_SQL', `${who}: Snowflake rejected the SQL: ${text}`, { cause: err });
+  }
+  if (code === '000604') {
+    return new WarehouseError('PINSYNC_WAREHOUSE_QUERY', `${who}: the Snowflake statement was cancelled: ${text}`, { cause: err });
+  }
+  return new WarehouseError('PINSYNC_WAREHOUSE_QUERY', `${who}: the warehouse query failed: ${text}`, { cause: err });
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
