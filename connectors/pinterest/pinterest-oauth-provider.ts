@@ -100,7 +100,8 @@ export class PinterestOAuthTokenProvider implements TokenProvider {
       if (!stillValid || !(err instanceof PinsyncError)) throw err;
       // The token still works for a while: finish this run with it, and say loudly that it will not last.
       this.#proactiveGaveUp = true;
-      this.#logger.warn({ code: err.code }, `${err.message} (the current access token still works until ${tokens.accessExpiresAt?.toISOString()}, so this run goes on)`);
+      const until = tokens.accessExpiresAt === null ? '' : ` until ${tokens.accessExpiresAt.toISOString()}`;
+      this.#logger.warn({ code: err.code }, `${err.message} (the current access token still works${until}, so this run goes on)`);
       return tokens.accessToken;
     }
   }

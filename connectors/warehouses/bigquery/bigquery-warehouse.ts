@@ -76,24 +76,25 @@ export class BigQueryWarehouse implements Warehouse {
     const who = `sync ${req.syncName}`;
     const ctx = this.errorContext(who);
     const timeoutMs = this.options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
+    if (req.signal?.aborted) throw bigQueryAbortedError(who, req.signal.reason);
     let job: Job;
+    let creating: Promise<[Job, unknown]> | undefined;
     try {
       const bq = await this.bigQuery();
-      [job] = await abortable(
-        bq.createQueryJob({
-          query: req.sql,
-          useLegacySql: false,
-          jobTimeoutMs: timeoutMs,
-          // Labels and the job id prefix let the user find pinsync's jobs (and their cost) per sync.
-          labels: { pinsync_sync: labelValue(req.syncName) },
-          jobPrefix: `pinsync_${req.syncName}_`,
-          ...(this.options.maximumBytesBilled !== undefined && { maximumBytesBilled: this.options.maximumBytesBilled }),
-          ...this.locationOption(),
-        }),
-        req.signal,
-        who,
-      );
+      creating = bq.createQueryJob({
+        query: req.sql,
+        useLegacySql: false,
+        jobTimeoutMs: timeoutMs,
+        // Labels and the job id prefix let the user find pinsync's jobs (and their cost) per sync.
+        labels: { pinsync_sync: labelValue(req.syncName) },
+        jobPrefix: `pinsync_${req.syncName}_`,
+        ...(this.options.maximumBytesBilled !== undefined && { maximumBytesBilled: this.options.maximumBytesBilled }),
+        ...this.locationOption(),
+      });
+      [job] = await abortable(creating, req.signal, who);
     } catch (err) {
+      // Aborted while jobs.insert was in flight: the job may still come into being, so stop it once it does.
+      if (req.signal?.aborted) void creating?.then(([late]) => cancelJob(late), () => undefined);
       throw toBigQueryError(err, ctx);
     }
 

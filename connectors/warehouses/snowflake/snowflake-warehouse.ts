@@ -131,8 +131,9 @@ function cancel(statement: RowStatement): Promise<void> {
   return bounded(new Promise<void>((resolve) => statement.cancel(() => resolve())));
 }
 
+// Also called on a connection still logging in (aborted mid-login): the SDK queues the logout until the login is
+// done, so the session does not outlive us. On one that never connected it answers at once.
 function destroy(conn: Connection): Promise<void> {
-  if (!conn.isUp()) return Promise.resolve();
   return bounded(new Promise<void>((resolve) => conn.destroy(() => resolve())));
 }
 

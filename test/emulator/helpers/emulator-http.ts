@@ -17,8 +17,12 @@ export interface ApiResponse {
 export interface CallOptions {
   /** JSON body (serialized for you). */
   json?: unknown;
-  /** Raw body text, sent as is. */
+  /** Raw body text, sent as is (as JSON unless `headers` say otherwise). */
   raw?: string;
+  /** Form fields, sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string>;
+  /** HTTP Basic `[clientId, clientSecret]` instead of a bearer token. */
+  basic?: [string, string];
   /** Bearer token; default the emulator's; null sends no Authorization header. */
   token?: string | null;
   /** Extra headers. */
@@ -27,16 +31,27 @@ export interface CallOptions {
 
 /** Calls `method baseUrl+path` and parses the answer. */
 export async function call(em: RunningEmulator, method: string, path: string, opts: CallOptions = {}): Promise<ApiResponse> {
-  const headers: Record<string, string> = { ...opts.headers };
+  const headers: Record<string, string> = {};
   const token = opts.token === undefined ? em.token : opts.token;
-  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (opts.basic !== undefined) headers.authorization = `Basic ${Buffer.from(opts.basic.join(':')).toString('base64')}`;
+  else if (token !== null) headers.authorization = `Bearer ${token}`;
   let body: string | undefined;
   if (opts.json !== undefined) body = JSON.stringify(opts.json);
   if (opts.raw !== undefined) body = opts.raw;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.form !== undefined) {
+    body = new URLSearchParams(opts.form).toString();
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+  }
+  Object.assign(headers, opts.headers);
   const res = await fetch(`${em.baseUrl}${path}`, { method, headers, body });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text === '' ? undefined : JSON.parse(text), text };
+}
+
+/** POSTs form fields to `/v5/oauth/token` with the emulator's default app credentials (or `basic`). */
+export function tokenRequest(em: RunningEmulator, form: Record<string, string>, basic?: [string, string]): Promise<ApiResponse> {
+  return call(em, 'POST', '/oauth/token', { form, basic: basic ?? [em.oauth.clientId, em.oauth.clientSecret] });
 }
 
 /** Path of the default ad account's customer lists. */
