@@ -8,7 +8,7 @@ import { startEmulator } from '../../connectors/pinterest/emulator/emulator-serv
 import type { EmulatorOptions } from '../../connectors/pinterest/emulator/emulator-options.js';
 import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
 import { audiencesPath, call, createList, hexRecords, listsPath } from './helpers/emulator-http.js';
-import { componentSchema, responseSchema, schemaErrors } from './helpers/openapi-shape.js';
+import { componentSchemaErrors, responseSchemaErrors } from '../contract/openapi-validator.js';
 
 let em: RunningEmulator | undefined;
 
@@ -34,7 +34,7 @@ describe('create', () => {
     const list = await createList(e, 'big', hexRecords(150));
     const res = await createAudience(e, list.id, { description: 'VIPs', ad_account_id: e.adAccountId });
     expect(res.status).toBe(200);
-    expect(schemaErrors(res.body, componentSchema('Audience'), { strict: true })).toEqual([]);
+    expect(componentSchemaErrors('Audience', res.body)).toEqual([]);
     expect(res.body).toMatchObject({
       ad_account_id: e.adAccountId,
       audience_type: 'CUSTOMER_LIST',
@@ -109,7 +109,7 @@ describe('get, list, update, remove', () => {
     do {
       const q: string = `?page_size=2${bookmark === null ? '' : `&bookmark=${bookmark}`}`;
       const page = await call(e, 'GET', `${audiencesPath(e)}${q}`);
-      expect(schemaErrors(page.body, responseSchema('/ad_accounts/{ad_account_id}/audiences', 'get'), { strict: true })).toEqual([]);
+      expect(responseSchemaErrors('GET', '/ad_accounts/{ad_account_id}/audiences', page.body)).toEqual([]);
       seen.push(...page.body.items.map((a: { id: string }) => a.id));
       bookmark = page.body.bookmark;
     } while (bookmark !== null);

@@ -5,7 +5,7 @@
  * gzip), telemetry, query-request answering the JSON result format (`rowtype` + `rowset`, every cell a string or
  * null), "query in progress" (code 333333) with polling of `GET /queries/<id>/result`, results larger than
  * `rowsPerChunk` split into chunks the client downloads from the fake (as it would from cloud storage), the two
- * abort-request forms, and session delete. Errors are `{success:false, code, message, data:{sqlState}}`.
+ * abort-request forms, `ALTER SESSION SET <param> = <value>`, and session delete. Errors are `{success:false, code, message, data:{sqlState}}`.
  * Unquoted names are upper-case, as in Snowflake: define tables with upper-case column names.
  *
  * Not covered: Arrow results, bind variables, multi-statement, PUT/GET, async (`asyncExec`) queries, session
@@ -15,7 +15,7 @@ import { createPublicKey, createVerify, createHash, randomUUID } from 'node:cryp
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { pause, sendJson, startHttpFake, type RecordedRequest, type RunningHttpFake } from './fake-http.js';
-import { resolveQuery, type FakeTable } from './fake-sql.js';
+import { resolveQuery, type FakeTable, type ResolvedQuery } from './fake-sql.js';
 
 /** A Snowflake error: its code (`002003`...), message and SQLSTATE. */
 export interface SnowflakeFakeError {
@@ -62,6 +62,8 @@ export interface SnowflakeFakeOptions {
   rowsPerChunk?: number;
   /** How long a poll of a running query is held before answering "in progress". Default 20 ms. */
   pollWaitMs?: number;
+  /** How long a login is held before it is answered. Default 0. */
+  loginDelayMs?: number;
 }
 
 /** A statement as the fake saw it. */
@@ -82,6 +84,10 @@ export interface FakeSnowflakeQuery {
   pendingPolls: number;
   /** True once an abort-request reached it. */
   cancelled: boolean;
+  /** When it started (ms since epoch). */
+  startedAt: number;
+  /** STATEMENT_TIMEOUT_IN_SECONDS in effect (statement parameter, else session), or undefined. */
+  timeoutSeconds: number | undefined;
   /** Outcome once done. */
   outcome: { error: SnowflakeFakeError } | { result: FakeTable; failAfterRows?: number };
 }
@@ -94,7 +100,7 @@ export interface FakeSnowflakeSession {
   user: string;
   /** `PASSWORD` or `SNOWFLAKE_JWT`. */
   authenticator: string;
-  /** Session parameters sent at login (QUERY_TAG...). */
+  /** Session parameters sent at login (QUERY_TAG...) or set by ALTER SESSION SET. */
   sessionParameters: Record<string, unknown>;
   /** Query-string context of the login: warehouse, databaseName, schemaName, roleName. */
   context: Record<string, string>;
@@ -130,7 +136,8 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
   let nextSessionId = 1000;
   let baseUrl = '';
 
-  function login(req: RecordedRequest, res: ServerResponse): void {
+  async function login(req: RecordedRequest, res: ServerResponse): Promise<void> {
+    if (options.loginDelayMs) await pause(options.loginDelayMs, res);
     const data = req.body?.data ?? {};
     const user = String(data.LOGIN_NAME ?? '').toUpperCase();
     const authenticator = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
@@ -195,7 +202,14 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
   function startQuery(req: RecordedRequest, session: FakeSnowflakeSession): FakeSnowflakeQuery {
     const sqlText = String(req.body?.sqlText ?? '');
     const parameters: Record<string, unknown> = req.body?.parameters ?? {};
-    const resolved = resolveQuery(sqlText, tables, scripts, { upperCaseUnquoted: true });
+    const alter = /^\s*alter\s+session\s+set\s+(\w+)\s*=\s*(.+?)\s*;?\s*$/i.exec(sqlText);
+    if (alter) {
+      const raw = alter[2]!;
+      session.sessionParameters[alter[1]!.toUpperCase()] = /^'.*'$/.test(raw) ? raw.slice(1, -1).replace(/''/g, "'") : /^\d+$/.test(raw) ? Number(raw) : raw;
+    }
+    const resolved: ResolvedQuery<SnowflakeFakeScript> = alter
+      ? { kind: 'table', table: { columns: [{ name: 'status', type: 'text' }], rows: [['Statement executed successfully.']] } }
+      : resolveQuery(sqlText, tables, scripts, { upperCaseUnquoted: true });
     const script: SnowflakeFakeScript = resolved.kind === 'script' ? resolved.script : {};
     let outcome: FakeSnowflakeQuery['outcome'];
     if (resolved.kind === 'missing') {
@@ -215,6 +229,7 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
       outcome = { result: literalAsFixed(table), ...(script.failAfterRows !== undefined && { failAfterRows: script.failAfterRows }) };
     }
     const tag = parameters.QUERY_TAG ?? session.sessionParameters.QUERY_TAG;
+    const timeout = Number(parameters.STATEMENT_TIMEOUT_IN_SECONDS ?? session.sessionParameters.STATEMENT_TIMEOUT_IN_SECONDS ?? 0);
     const query: FakeSnowflakeQuery = {
       queryId: randomUUID(),
       requestId: req.query.requestId ?? '',
@@ -224,6 +239,8 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
       sessionId: session.sessionId,
       pendingPolls: script.pendingPolls ?? 0,
       cancelled: false,
+      startedAt: Date.now(),
+      timeoutSeconds: timeout > 0 ? timeout : undefined,
       outcome,
     };
     queries.push(query);
@@ -234,6 +251,12 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
   async function answer(query: FakeSnowflakeQuery, res: ServerResponse, polled: boolean): Promise<void> {
     if (polled && query.pendingPolls > 0) await pause(pollWaitMs, res);
     if (query.cancelled) return sendFailure(res, { code: '000604', sqlState: '57014', message: 'SQL execution canceled' }, query.queryId);
+    if (query.pendingPolls > 0 && query.timeoutSeconds !== undefined && Date.now() - query.startedAt >= query.timeoutSeconds * 1000) {
+      query.pendingPolls = 0;
+      query.outcome = {
+        error: { code: '000630', sqlState: '57014', message: `Statement reached its statement or warehouse timeout of ${query.timeoutSeconds} second(s) and was canceled.` },
+      };
+    }
     if (query.pendingPolls > 0) {
       query.pendingPolls--;
       return sendJson(res, 200, {

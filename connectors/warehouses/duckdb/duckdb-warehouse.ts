@@ -40,11 +40,12 @@ export class DuckDbWarehouse implements Warehouse {
     const onAbort = () => conn.interrupt();
     req.signal?.addEventListener('abort', onAbort);
     try {
+      const aborted = () => new WarehouseError('PINSYNC_ABORTED', `sync ${req.syncName}: reading the warehouse was cancelled`);
       let result;
       try {
         result = await conn.stream(req.sql);
       } catch (err) {
-        throw queryError(req.syncName, err);
+        throw req.signal?.aborted ? aborted() : queryError(req.syncName, err);
       }
       const columnNames = result.columnNames();
       let columns: unknown[][] = columnNames.map(() => []);
@@ -54,9 +55,10 @@ export class DuckDbWarehouse implements Warehouse {
         try {
           chunk = await result.fetchChunk();
         } catch (err) {
-          throw queryError(req.syncName, err);
+          // An interrupt surfaces as DuckDB's "INTERRUPT Error": report it as the cancellation it is.
+          throw req.signal?.aborted ? aborted() : queryError(req.syncName, err);
         }
-        if (req.signal?.aborted) throw new WarehouseError('PINSYNC_ABORTED', `sync ${req.syncName}: reading the warehouse was cancelled`);
+        if (req.signal?.aborted) throw aborted();
         if (!chunk || chunk.rowCount === 0) break;
         const values = chunk.convertColumns(JSDuckDBValueConverter);
         let offset = 0;
@@ -70,6 +72,7 @@ export class DuckDbWarehouse implements Warehouse {
           rowCount += take;
           offset += take;
           if (rowCount === req.batchSize) {
+            if (req.signal?.aborted) throw aborted();
             yield { columnNames, columns, rowCount };
             columns = columnNames.map(() => []);
             rowCount = 0;

@@ -1,0 +1,266 @@
+/**
+ * BigQuery specifics beyond the shared conformance suite, with the real `@google-cloud/bigquery` client against the
+ * local fake: what the client sends (job configuration, paging, polling, cancel, dry runs), how each kind of failure
+ * is reported, and how BigQuery's types arrive as cells.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WarehouseError } from '../../core/errors.js';
+import type { RowBatch } from '../../core/warehouse.js';
+import { BigQueryWarehouse } from '../../connectors/warehouses/bigquery/bigquery-warehouse.js';
+import { createWarehouse } from '../../connectors/warehouses/create-warehouse.js';
+import { startBigQueryFake, type RunningBigQueryFake } from '../fakes/bigquery-fake.js';
+import { bigQueryTable, bigQueryWarehouseFor, presetAuthClient } from './bigquery-target.js';
+
+const SYNC = 'bq_sync';
+const PEOPLE = bigQueryTable({
+  columns: [
+    { name: 'id', type: 'int64' },
+    { name: 'email', type: 'text' },
+  ],
+  rows: Array.from({ length: 25 }, (_, i) => [BigInt(i + 1), `user${i + 1}@example.com`]),
+});
+
+let fake: RunningBigQueryFake;
+let warehouse: BigQueryWarehouse;
+
+beforeAll(async () => {
+  fake = await startBigQueryFake({ tables: { 'crm.people': PEOPLE } });
+});
+afterAll(async () => {
+  await fake.close();
+});
+afterEach(async () => {
+  await warehouse?.close();
+  fake.requests.length = 0;
+  fake.jobs.clear();
+  for (const key of Object.keys(fake.queries)) delete fake.queries[key];
+});
+
+async function readAll(w: BigQueryWarehouse, sql: string, batchSize = 10, signal?: AbortSignal): Promise<RowBatch[]> {
+  const batches: RowBatch[] = [];
+  for await (const batch of w.read({ sql, syncName: SYNC, batchSize, signal })) batches.push(batch);
+  return batches;
+}
+
+async function failure(work: () => Promise<unknown>): Promise<WarehouseError> {
+  try {
+    await work();
+  } catch (err) {
+    expect(err).toBeInstanceOf(WarehouseError);
+    return err as WarehouseError;
+  }
+  throw new Error('expected a failure');
+}
+
+const insertRequests = () => fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/jobs'));
+const resultRequests = () => fake.requests.filter((r) => r.method === 'GET' && r.path.includes('/queries/'));
+
+describe('BigQuery connector against the fake', () => {
+  it('runs a standard-SQL query job with the sync label, location and maximumBytesBilled', async () => {
+    warehouse = bigQueryWarehouseFor(fake, { maximumBytesBilled: '1000000000' });
+    await readAll(warehouse, 'SELECT * FROM `crm.people`');
+    const [insert] = insertRequests();
+    expect(insert!.path).toBe(`/bigquery/v2/projects/${fake.projectId}/jobs`);
+    expect(insert!.body.configuration).toMatchObject({
+      query: { query: 'SELECT * FROM `crm.people`', useLegacySql: false, maximumBytesBilled: '1000000000' },
+      labels: { pinsync_sync: SYNC },
+      jobTimeoutMs: String(2 * 60 * 60 * 1000),
+    });
+    expect(insert!.body.jobReference).toMatchObject({ projectId: fake.projectId, location: 'US' });
+    expect(insert!.body.jobReference.jobId).toMatch(new RegExp(`^pinsync_${SYNC}_`));
+    expect(insert!.headers.authorization).toBe(`Bearer ${fake.accessToken}`);
+  });
+
+  it('pages through the results with maxResults = batch size and pageToken, one page per batch', async () => {
+    warehouse = bigQueryWarehouseFor(fake);
+    const batches = await readAll(warehouse, 'SELECT * FROM `crm.people`', 10);
+    expect(batches.map((b) => b.rowCount)).toEqual([10, 10, 5]);
+    expect(batches[2]!.columns[1]!.at(-1)).toBe('user25@example.com');
+    const pages = resultRequests().map((r) => [r.query.maxResults, r.query.pageToken]);
+    expect(pages).toEqual([
+      ['10', undefined],
+      ['10', 'page-10'],
+      ['10', 'page-20'],
+    ]);
+    // The client must not leak its own options into the request.
+    expect(resultRequests()[0]!.query).not.toHaveProperty('autoPaginate');
+    expect(resultRequests()[0]!.query).not.toHaveProperty('wrapIntegers');
+  });
+
+  it('polls a running job until it completes', async () => {
+    fake.queries['SELECT * FROM `crm.people` -- slow'] = { result: PEOPLE, pendingPolls: 3 };
+    warehouse = bigQueryWarehouseFor(fake);
+    const batches = await readAll(warehouse, 'SELECT * FROM `crm.people` -- slow', 100);
+    expect(batches.map((b) => b.rowCount)).toEqual([25]);
+    expect(resultRequests()).toHaveLength(4);
+  });
+
+  it('cancels the job when aborted while it runs, and reports the abort naming the sync', async () => {
+    fake.queries['SELECT 1 -- forever'] = { pendingPolls: Number.POSITIVE_INFINITY };
+    warehouse = bigQueryWarehouseFor(fake);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const err = await failure(() => readAll(warehouse, 'SELECT 1 -- forever', 10, controller.signal));
+    expect(err.code).toBe('PINSYNC_ABORTED');
+    expect(err.message).toContain(SYNC);
+    const cancels = fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
+    expect(cancels).toHaveLength(1);
+    const [job] = [...fake.jobs.values()];
+    expect(cancels[0]!.path).toContain(job!.jobId);
+    expect(job).toMatchObject({ cancelled: true, state: 'DONE' });
+  });
+
+  it('cancels the job and reports a timeout when it outlives jobTimeoutMs', async () => {
+    fake.queries['SELECT 1 -- forever'] = { pendingPolls: Number.POSITIVE_INFINITY };
+    warehouse = bigQueryWarehouseFor(fake, { jobTimeoutMs: 100 });
+    const err = await failure(() => readAll(warehouse, 'SELECT 1 -- forever'));
+    expect(err.code).toBe('PINSYNC_WAREHOUSE_TIMEOUT');
+    expect(err.message).toContain(SYNC);
+    expect([...fake.jobs.values()][0]!.cancelled).toBe(true);
+  });
+
+  it('does not create a job when the signal is already aborted', async () => {
+    warehouse = bigQueryWarehouseFor(fake);
+    const err = await failure(() => readAll(warehouse, 'SELECT * FROM `crm.people`', 10, AbortSignal.abort()));
+    expect(err.code).toBe('PINSYNC_ABORTED');
+    expect(insertRequests()).toHaveLength(0);
+  });
+
+  it('estimates scanned bytes with a dry run, which creates no job', async () => {
+    fake.queries['SELECT email FROM `crm.big`'] = { bytesProcessed: 123_456_789_012, result: PEOPLE };
+    warehouse = bigQueryWarehouseFor(fake);
+    await expect(warehouse.estimateScanBytes({ sql: 'SELECT email FROM `crm.big`', syncName: SYNC })).resolves.toBe(123_456_789_012);
+    expect(insertRequests()[0]!.body.configuration).toMatchObject({ dryRun: true, query: { query: 'SELECT email FROM `crm.big`' } });
+    expect(fake.jobs.size).toBe(0);
+  });
+
+  it('reports a missing table in a dry run with its name and the sync', async () => {
+    warehouse = bigQueryWarehouseFor(fake);
+    const err = await failure(() => warehouse.estimateScanBytes({ sql: 'SELECT * FROM `crm.nope`', syncName: SYNC }));
+    expect(err.code).toBe('PINSYNC_WAREHOUSE_TABLE_NOT_FOUND');
+    expect(err.message).toContain(`sync ${SYNC}`);
+    expect(err.message).toContain(`${fake.projectId}:crm.nope`);
+  });
+
+  it('reports a query over maximumBytesBilled as a quota error that quotes the limit', async () => {
+    warehouse = bigQueryWarehouseFor(fake, { maximumBytesBilled: '10' });
+    const err = await failure(() => readAll(warehouse, 'SELECT * FROM `crm.people`'));
+    expect(err.code).toBe('PINSYNC_WAREHOUSE_QUOTA');
+    expect(err.message).toContain(`sync ${SYNC}`);
+    expect(err.message).toContain('maximumBytesBilled (10 bytes)');
+  });
+
+  it('reports rejected credentials as an auth error naming the sync', async () => {
+    warehouse = bigQueryWarehouseFor(fake, { authClient: presetAuthClient('expired-or-wrong') });
+    const err = await failure(() => readAll(warehouse, 'SELECT * FROM `crm.people`'));
+    expect(err.code).toBe('PINSYNC_WAREHOUSE_AUTH');
+    expect(err.message).toContain(`sync ${SYNC}`);
+    const checked = await failure(() => warehouse.check());
+    expect(checked.code).toBe('PINSYNC_WAREHOUSE_AUTH');
+    expect(checked.message).toContain('warehouse bq_test');
+  });
+
+  it('reports a key file that does not exist as an auth error, without any request', async () => {
+    warehouse = new BigQueryWarehouse({ name: 'bq_key', projectId: fake.projectId, apiEndpoint: fake.url, keyFilename: '/nonexistent/pinsync-key.json' });
+    const err = await failure(() => readAll(warehouse, 'SELECT * FROM `crm.people`'));
+    expect(err.code).toBe('PINSYNC_WAREHOUSE_AUTH');
+    expect(err.message).toContain('/nonexistent/pinsync-key.json');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('reports SQL errors, permission errors and failures while the job runs', async () => {
+    warehouse = bigQueryWarehouseFor(fake);
+    const syntax = await failure(() => readAll(warehouse, 'SELEC oops'));
+    expect(syntax.code).toBe('PINSYNC_WAREHOUSE_SQL');
+    expect(syntax.message).toContain(`sync ${SYNC}: BigQuery rejected the SQL`);
+
+    fake.queries['SELECT * FROM `secret.t`'] = {
+      error: { code: 403, reason: 'accessDenied', message: 'Access Denied: Table p:secret.t: User does not have permission to query table p:secret.t.' },
+      errorAt: 'http',
+    };
+    const denied = await failure(() => readAll(warehouse, 'SELECT * FROM `secret.t`'));
+    expect(denied.code).toBe('PINSYNC_WAREHOUSE_PERMISSION');
+    expect(denied.message).toContain('roles/bigquery.jobUser');
+
+    fake.queries['SELECT * FROM `crm.people` -- dies'] = {
+      error: { code: 400, reason: 'resourcesExceeded', message: 'Resources exceeded during query execution' },
+      pendingPolls: 1,
+    };
+    const died = await failure(() => readAll(warehouse, 'SELECT * FROM `crm.people` -- dies'));
+    expect(died.code).toBe('PINSYNC_WAREHOUSE_QUERY');
+    expect(died.message).toContain('Resources exceeded');
+  });
+
+  it('reports an unreachable endpoint', async () => {
+    const closed = await startBigQueryFake();
+    await closed.close();
+    warehouse = bigQueryWarehouseFor(closed);
+    const err = await failure(() => readAll(warehouse, 'SELECT 1'));
+    expect(err.code).toBe('PINSYNC_WAREHOUSE_UNREACHABLE');
+    expect(err.message).toContain(`sync ${SYNC}`);
+  });
+
+  it('keeps INT64, NUMERIC and BIGNUMERIC exact and turns BYTES into hex', async () => {
+    const sha = Buffer.alloc(32, 0xab);
+    fake.queries['SELECT typed'] = {
+      result: {
+        columns: [
+          { name: 'i', type: 'INT64' },
+          { name: 'num', type: 'NUMERIC' },
+          { name: 'bignum', type: 'BIGNUMERIC' },
+          { name: 'hash', type: 'BYTES' },
+          { name: 'f', type: 'FLOAT64' },
+          { name: 'b', type: 'BOOL' },
+          { name: 'd', type: 'DATE' },
+          { name: 'ts', type: 'TIMESTAMP' },
+          { name: 's', type: 'STRING' },
+        ],
+        rows: [
+          ['9223372036854775807', '12345678901234567890123456789.123456789', '123456789012345678901234567890123456789', sha.toString('base64'), '0.5', 'true', '2024-02-29', '1672574400123456', 'Zoë'],
+          ['-9007199254740993', '-0.000000001', '0', null, null, null, null, null, null],
+        ],
+      },
+    };
+    warehouse = bigQueryWarehouseFor(fake);
+    const [batch] = await readAll(warehouse, 'SELECT typed');
+    const row = (r: number) => batch!.columns.map((c) => c[r]);
+    expect(row(0)).toEqual([
+      '9223372036854775807',
+      '12345678901234567890123456789.123456789',
+      '123456789012345678901234567890123456789',
+      'ab'.repeat(32),
+      0.5,
+      true,
+      '2024-02-29',
+      '2023-01-01T12:00:00.123456000Z', // the client's PreciseDate rendering, nanoseconds included
+      'Zoë',
+    ]);
+    expect(row(1)).toEqual(['-9007199254740993', '-0.000000001', '0', null, null, null, null, null, null]);
+  });
+
+  it('serves the emulator-style paths without /bigquery/v2 (BIGQUERY_EMULATOR_HOST)', async () => {
+    const previous = process.env.BIGQUERY_EMULATOR_HOST;
+    process.env.BIGQUERY_EMULATOR_HOST = fake.url;
+    try {
+      warehouse = new BigQueryWarehouse({ projectId: fake.projectId, authClient: presetAuthClient(fake.accessToken), pollIntervalMs: 5 });
+      const batches = await readAll(warehouse, 'SELECT * FROM `crm.people`', 100);
+      expect(batches[0]!.rowCount).toBe(25);
+      expect(fake.requests[0]!.path).toBe(`/projects/${fake.projectId}/jobs`);
+    } finally {
+      if (previous === undefined) delete process.env.BIGQUERY_EMULATOR_HOST;
+      else process.env.BIGQUERY_EMULATOR_HOST = previous;
+    }
+  });
+
+  it('is built by createWarehouse from a config entry, with key file or inline credentials', async () => {
+    const fromKey = await createWarehouse('bq', { type: 'bigquery', projectId: 'p', location: 'EU', keyFilename: '/keys/sa.json' });
+    expect(fromKey).toBeInstanceOf(BigQueryWarehouse);
+    expect(fromKey.engine).toBe('bigquery');
+    const credentials = { type: 'service_account', client_email: 'svc@p.iam.gserviceaccount.com', private_key: 'not-a-real-key' };
+    const inline = await createWarehouse('bq', { type: 'bigquery', projectId: 'p', credentials });
+    // The client is built lazily; reaching into it shows what google-auth-library was given (no request is made).
+    const client = async (w: unknown) => (await (w as { bigQuery(): Promise<{ authClient: { keyFilename?: string; jsonContent?: unknown } }> }).bigQuery()).authClient;
+    expect((await client(fromKey)).keyFilename).toBe('/keys/sa.json');
+    expect((await client(inline)).jsonContent).toEqual(credentials);
+  });
+});
