@@ -7,6 +7,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT } from '../core/errors.js';
 import { type CliIo, processIo } from './cli-io.js';
+import { authCommand } from './commands/auth-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { configureEmulatorOptions, emulatorCommand } from './commands/emulator-command.js';
 import { runsCommand } from './commands/runs-command.js';
@@ -99,7 +100,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         exitCode = await emulatorCommand(a, io);
       },
     )
-    .demandCommand(1, 'name a command: validate, plan, sync, runs or emulator')
+    .command(authCommand(io, (code) => {
+      exitCode = code;
+    }))
+    .demandCommand(1, 'name a command: validate, plan, sync, runs, doctor, auth or emulator')
     .strict()
     .help()
     .version()

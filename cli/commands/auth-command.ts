@@ -108,6 +108,8 @@ export function authCommand(io: CliIo, setExitCode: (code: number) => void, deps
               .option('code', { type: 'string', demandOption: true, describe: 'the code parameter of the redirect' })
               .option('redirect-uri', { type: 'string', default: DEFAULT_REDIRECT_URI, describe: 'the redirect URI given to auth url' }),
           async (a) => {
+            // yargs has already reported a missing --code (and set the usage exit code) but still calls the handler.
+            if (typeof a.code !== 'string') return;
             setExitCode(await authExchange({ config: a.config, destination: a.destination, code: a.code, redirectUri: a['redirect-uri'] }, io, deps));
           },
         )
@@ -270,7 +272,7 @@ function renderStatuses(statuses: PinterestAuthStatus[]): string {
       `destination ${s.destination} (ad account ${s.adAccountId}, ${s.apiBaseUrl})`,
       `  tokens from:    ${source}`,
       `  refresh:        ${s.autoRefresh ? 'automatic' : 'not possible (needs auth.clientId, auth.clientSecret and a refresh token)'}`,
-      `  access token:   ${s.accessExpiresAt === null ? 'expiry unknown (learned at the first refresh)' : `expires ${s.accessExpiresAt}`}`,
+      `  access token:   ${s.accessExpiresAt === null ? `expiry unknown${s.autoRefresh ? ' (learned at the first refresh)' : ''}` : `expires ${s.accessExpiresAt}`}`,
       `  refresh token:  ${s.refreshExpiresAt === null ? (s.autoRefresh ? 'expiry unknown (learned at the first refresh)' : 'none') : `expires ${s.refreshExpiresAt}`}`,
       `  account:        ${account}`,
       `  ad account:     ${adAccount}`,

@@ -5,7 +5,10 @@ import { type DoctorCheck, type DoctorSyncResult, diagnoseSync } from '../../cor
 import { EXIT, exitCodeOf } from '../../core/errors.js';
 import type { StateStore } from '../../core/state-store.js';
 import { selectSyncs, syncJobFromConfig } from '../../core/sync-jobs.js';
-import { createPinterestDestination } from '../../connectors/pinterest/create-pinterest-destination.js';
+import { PinterestClient } from '../../connectors/pinterest/pinterest-client.js';
+import { inspectPinterestAuth, type PinterestAuthStatus } from '../../connectors/pinterest/pinterest-oauth-status.js';
+import { resolveTokens } from '../../connectors/pinterest/pinterest-oauth-tokens.js';
+import { staticTokenProvider } from '../../connectors/pinterest/pinterest-token-provider.js';
 import { openStateStore } from '../../connectors/state/open-state-store.js';
 import { createWarehouse } from '../../connectors/warehouses/create-warehouse.js';
 import type { CliIo } from '../cli-io.js';
@@ -24,8 +27,21 @@ export async function doctorCommand(args: { config: string; sync: string[] | und
     const results: DoctorSyncResult[] = [];
     for (const sync of selected) {
       const warehouse = await createWarehouse(sync.warehouse, config.warehouses[sync.warehouse]!);
-      const client = createPinterestDestination(config.destinations[sync.destination]!, { state, logger, name: sync.destination, configPath: args.config });
-      const health = { credentialChecks: async (): Promise<DoctorCheck[]> => [], getAdAccount: () => client.getAdAccount() };
+      const destConfig = config.destinations[sync.destination]!;
+      // Doctor never refreshes: a refresh rotates the refresh token, which is a change, and the state is open
+      // read-only. It reads with the tokens a sync would use and reports their expiries.
+      const { tokens } = await resolveTokens(state, destConfig);
+      const client = new PinterestClient({
+        baseUrl: destConfig.apiBaseUrl,
+        adAccountId: destConfig.adAccountId,
+        auth: staticTokenProvider(tokens.accessToken),
+        logger,
+        retry: { maxAttempts: 2 },
+      });
+      const health = {
+        credentialChecks: async (): Promise<DoctorCheck[]> => credentialChecks(await inspectPinterestAuth({ name: sync.destination, config: destConfig, store: state!, probe: false, configPath: args.config })),
+        getAdAccount: () => client.getAdAccount(),
+      };
       try {
         results.push(await diagnoseSync(syncJobFromConfig(config, sync), { state, warehouse, destination: client, health }));
       } finally {
@@ -55,4 +71,16 @@ function renderChecklist(configPath: string, results: DoctorSyncResult[]): strin
   const counts = results.flatMap((r) => r.checks).reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.status]: (acc[c.status] ?? 0) + 1 }), {});
   lines.push('', `${counts.fail ?? 0} failed, ${counts.warn ?? 0} warnings, ${counts.ok ?? 0} ok`);
   return `${lines.join('\n')}\n`;
+}
+
+function credentialChecks(status: PinterestAuthStatus): DoctorCheck[] {
+  const expiry = (label: string, iso: string | null) => `${label} ${iso === null ? 'expiry unknown' : `expires ${iso.slice(0, 10)}`}`;
+  const detail = [
+    `tokens from ${status.source === 'state' ? 'the state store (refreshed by pinsync)' : 'the config'}`,
+    expiry('access token', status.accessExpiresAt),
+    ...(status.autoRefresh ? [expiry('refresh token', status.refreshExpiresAt)] : ['no automatic refresh (set refreshToken, clientId and clientSecret)']),
+  ].join('; ');
+  const checks: DoctorCheck[] = [{ name: 'credentials', status: status.warnings.length > 0 ? 'warn' : 'ok', detail }];
+  for (const warning of status.warnings) checks.push({ name: 'credentials', status: 'warn', detail: warning });
+  return checks;
 }

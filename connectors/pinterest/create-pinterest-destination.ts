@@ -63,7 +63,7 @@ export function createPinterestDestination(config: PinterestDestinationConfig, d
 export function tokenProviderFor(config: PinterestDestinationConfig, deps: PinterestDestinationDeps): TokenProvider {
   const { clientId, clientSecret } = config.auth;
   if (clientId === undefined || clientId === '' || clientSecret === undefined || clientSecret === '') {
-    return staticTokenProvider(config.auth.accessToken);
+    return staticTokenProvider(config.auth.accessToken ?? '');
   }
   return sharedOAuthTokenProvider({
     destination: config,

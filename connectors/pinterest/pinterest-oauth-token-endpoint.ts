@@ -107,7 +107,8 @@ export async function requestToken(opts: TokenRequestOptions): Promise<TokenGran
   const random = opts.random ?? Math.random;
   const now = opts.now ?? Date.now;
   const url = `${opts.baseUrl.replace(/\/+$/, '')}/oauth/token`;
-  const secrets = [opts.clientSecret, ...Object.values(opts.form)];
+  // Only the secret values: redacting `refresh_token` or the redirect URI would garble the message for nothing.
+  const secrets = [opts.clientSecret, opts.form.refresh_token, opts.form.code].filter((v): v is string => v !== undefined);
   const headers = {
     authorization: `Basic ${Buffer.from(`${opts.clientId}:${opts.clientSecret}`).toString('base64')}`,
     'content-type': 'application/x-www-form-urlencoded',

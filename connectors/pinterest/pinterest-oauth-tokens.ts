@@ -49,13 +49,13 @@ export function pinterestTokenKey(dest: TokenKeySource): string {
 /** sha256 of the config's access and refresh tokens: identifies "the tokens the user last put in the config". */
 export function configTokenFingerprint(auth: Pick<PinterestAuthConfig, 'accessToken' | 'refreshToken'>): string {
   return createHash('sha256')
-    .update(`pinsync-config-tokens-v1\n${auth.accessToken}\n${auth.refreshToken ?? ''}`)
+    .update(`pinsync-config-tokens-v1\n${auth.accessToken ?? ''}\n${auth.refreshToken ?? ''}`)
     .digest('hex');
 }
 
 /** The config's tokens as a TokenSet (expiries unknown). */
 export function configTokens(auth: Pick<PinterestAuthConfig, 'accessToken' | 'refreshToken'>): TokenSet {
-  return { accessToken: auth.accessToken, accessExpiresAt: null, refreshToken: auth.refreshToken ?? null, refreshExpiresAt: null };
+  return { accessToken: auth.accessToken ?? '', accessExpiresAt: null, refreshToken: auth.refreshToken ?? null, refreshExpiresAt: null };
 }
 
 /** Reads the stored row and decides between it and the config. Changes nothing. */

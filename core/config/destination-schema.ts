@@ -10,12 +10,20 @@ export const PINTEREST_API_BASE_URL = 'https://api.pinterest.com/v5';
 
 export const pinterestAuthSchema = z
   .strictObject({
-    accessToken: requiredText(),
+    // Optional only for apps set up with `pinsync auth exchange`, which stores the tokens in the state instead.
+    accessToken: optionalText(),
     refreshToken: optionalText(),
     clientId: optionalText(),
     clientSecret: optionalText(),
   })
   .superRefine((value: unknown, ctx) => {
+    if (isRecord(value) && !isSet(value.accessToken) && !(isSet(value.clientId) && isSet(value.clientSecret))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['accessToken'],
+        message: 'required (or set clientId and clientSecret and run `pinsync auth url` then `pinsync auth exchange` to store tokens in the state)',
+      });
+    }
     if (!isRecord(value) || !isSet(value.refreshToken)) return;
     for (const key of ['clientId', 'clientSecret'] as const) {
       if (!isSet(value[key])) {

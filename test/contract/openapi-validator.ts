@@ -226,6 +226,8 @@ export class OpenApiValidator {
       errors.push(`the request body is not valid ${media}`);
       return errors;
     }
+    // Over the emulator's maxBodyBytes: never read, so there is nothing to check beyond its content type.
+    if (exchange.requestBodyKind === 'unread') return errors;
     const form = media === 'application/x-www-form-urlencoded';
     errors.push(...this.#bodyErrors(content.schema, exchange.requestBody, `request body`, { ...opts, coerce: form }));
     return errors;

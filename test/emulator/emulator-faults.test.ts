@@ -118,3 +118,70 @@ describe('latency and the request log', () => {
     expect(last.requestId).toMatch(/^[0-9a-f]{16}$/);
   });
 });
+
+describe('scheduled and random faults', () => {
+  it('failEvery answers every Nth matching request until cleared', async () => {
+    em.faults.failEvery(3, { status: 429, headers: { 'X-RateLimit-Reset': '1' }, match: { method: 'GET' } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await call(em, 'GET', listsPath(em))).status);
+    expect(statuses).toEqual([200, 200, 429, 200, 200, 429, 200]);
+    // other methods do not count toward the schedule
+    expect((await call(em, 'POST', listsPath(em), { json: { name: 'a', records: 'x' } })).status).toBe(200);
+    expect((await call(em, 'GET', listsPath(em))).status).toBe(200);
+    expect((await call(em, 'GET', listsPath(em))).status).toBe(429);
+    em.faults.clear();
+    for (let i = 0; i < 3; i++) expect((await call(em, 'GET', listsPath(em))).status).toBe(200);
+  });
+
+  it('failRate and dropRate hit the share of requests that the random source picks', async () => {
+    const draws = [0.01, 0.9, 0.04, 0.5];
+    let i = 0;
+    const e = await startEmulator({ random: () => draws[i++ % draws.length] as number });
+    try {
+      e.faults.failRate(0.05, { statuses: [503] });
+      const statuses: number[] = [];
+      for (let n = 0; n < 4; n++) statuses.push((await call(e, 'GET', listsPath(e))).status);
+      // draws below 0.05 fail
+      expect(statuses).toEqual([503, 200, 503, 200]);
+      e.faults.clear();
+      e.faults.dropRate(0.05);
+      i = 0;
+      await expect(call(e, 'GET', listsPath(e))).rejects.toThrow();
+      expect((await call(e, 'GET', listsPath(e))).status).toBe(200);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('refuses nonsense schedules', () => {
+    expect(() => em.faults.failEvery(0, { status: 500 })).toThrow(RangeError);
+    expect(() => em.faults.failRate(1.5)).toThrow(RangeError);
+    expect(() => em.faults.failNext({ status: 200 })).toThrow(RangeError);
+  });
+});
+
+describe('token expiry faults', () => {
+  it('expires the access token after N requests: "401 mid-run"', async () => {
+    em.addToken('mid-run');
+    em.faults.expireAccessToken({ token: 'mid-run', afterRequests: 2 });
+    expect(em.faults.pending()).toBe(1);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await call(em, 'GET', listsPath(em), { token: 'mid-run' })).status);
+    expect(statuses).toEqual([200, 200, 401, 401]);
+    expect(em.faults.pending()).toBe(0);
+    // the default token was not touched
+    expect((await call(em, 'GET', listsPath(em))).status).toBe(200);
+    // clear() removes faults, but an expired token stays expired
+    em.faults.clear();
+    expect((await call(em, 'GET', listsPath(em), { token: 'mid-run' })).status).toBe(401);
+  });
+
+  it('expires refresh tokens through the fault API too', async () => {
+    em.faults.expireRefreshToken('pinsync-emulator-refresh-token');
+    const res = await call(em, 'POST', '/oauth/token', {
+      basic: [em.oauth.clientId, em.oauth.clientSecret],
+      form: { grant_type: 'refresh_token', refresh_token: 'pinsync-emulator-refresh-token' },
+    });
+    expect(res.body).toEqual({ code: 283, message: 'The authorization grant is invalid' });
+  });
+});

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
-import { audiencesPath, call, createList, hexRecords, listsPath } from './helpers/emulator-http.js';
+import { audiencesPath, call, createList, hexRecords, listsPath, tokenRequest } from './helpers/emulator-http.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -78,6 +78,38 @@ describe('dataFile', () => {
     try {
       expect(second.list(list.id)?.num_uploaded_user_records).toBe(5);
       expect(() => second.membership(list.id)).toThrow(/not tracked/);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('keeps tokens across a restart: issued ones work, spent, revoked and expired ones stay refused', async () => {
+    const dataFile = join(dir, 'state.json');
+    const opts = { dataFile, tokens: ['kept', 'revoked-seed', 'expired-seed'] };
+    const redirect = 'https://example.invalid/cb';
+    const first = await startEmulator(opts);
+    const code = first.oauth.issueCode({ redirectUri: redirect });
+    const pending = first.oauth.issueCode({ redirectUri: redirect });
+    const granted = (await tokenRequest(first, { grant_type: 'authorization_code', code, redirect_uri: redirect })).body;
+    const rotated = (await tokenRequest(first, { grant_type: 'refresh_token', refresh_token: granted.refresh_token })).body;
+    expect((await tokenRequest(first, { grant_type: 'refresh_token', refresh_token: 'pinsync-emulator-refresh-token' })).status).toBe(200);
+    first.revokeToken('revoked-seed');
+    first.expireAccessToken('expired-seed');
+    await first.close();
+
+    const second = await startEmulator(opts);
+    try {
+      const status = async (token: string): Promise<number> => (await call(second, 'GET', '/ad_accounts', { token })).status;
+      expect(await status(granted.access_token)).toBe(200);
+      expect(await status(rotated.access_token)).toBe(200);
+      expect(await status('kept')).toBe(200);
+      expect(await status('revoked-seed')).toBe(401);
+      expect(await status('expired-seed')).toBe(401);
+      const refresh = async (token: string): Promise<number> => (await tokenRequest(second, { grant_type: 'refresh_token', refresh_token: token })).status;
+      expect(await refresh(granted.refresh_token)).toBe(401);
+      expect(await refresh('pinsync-emulator-refresh-token')).toBe(401);
+      expect(await refresh(rotated.refresh_token)).toBe(200);
+      expect((await tokenRequest(second, { grant_type: 'authorization_code', code: pending, redirect_uri: redirect })).status).toBe(200);
     } finally {
       await second.close();
     }

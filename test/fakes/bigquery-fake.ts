@@ -8,6 +8,10 @@
  * Requires `Authorization: Bearer <accessToken>` (401 `authError` otherwise). Cells are sent as BigQuery sends
  * them: strings or null, converted by the client according to the schema.
  *
+ * It also answers the STS token exchange (`POST /v1/token`) of an `external_account` credential, so a config can
+ * reach the fake with no injected auth client and no network: `credentials: fake.externalAccountCredentials(file)`
+ * (google-auth-library reads the subject token from `file` and trades it at the fake for `accessToken`).
+ *
  * Not covered: legacy SQL, query parameters, nested/repeated fields, destination tables, job listing, retries.
  */
 import type { ServerResponse } from 'node:http';
@@ -101,7 +105,16 @@ export interface RunningBigQueryFake extends RunningHttpFake {
   tables: Record<string, FakeTable>;
   /** Scripted statements, mutable between calls. */
   queries: Record<string, BigQueryFakeScript>;
+  /**
+   * An `external_account` credential (workload identity federation) whose token exchange is this fake: usable as a
+   * warehouse's inline `credentials`, or written to a file for `keyFilename`/GOOGLE_APPLICATION_CREDENTIALS.
+   * `subjectTokenFile` must hold the fake's subject token (`fake-subject-token`).
+   */
+  externalAccountCredentials(subjectTokenFile: string): Record<string, unknown>;
 }
+
+/** The subject token the fake's STS endpoint accepts. */
+export const FAKE_SUBJECT_TOKEN = 'fake-subject-token';
 
 const DEFAULT_PAGE_ROWS = 100_000;
 
@@ -220,6 +233,18 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
   }
 
   const fake = await startHttpFake(async (req: RecordedRequest, res: ServerResponse) => {
+    if (req.method === 'POST' && req.path === '/v1/token') {
+      const form = new URLSearchParams(req.rawBody);
+      if (form.get('subject_token') !== FAKE_SUBJECT_TOKEN) {
+        return sendJson(res, 400, { error: 'invalid_grant', error_description: 'The subject token is invalid.' });
+      }
+      return sendJson(res, 200, {
+        access_token: accessToken ?? 'any',
+        issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        token_type: 'Bearer',
+        expires_in: 3600,
+      });
+    }
     if (accessToken !== null && req.headers.authorization !== `Bearer ${accessToken}`) {
       return sendError(res, {
         code: 401,
@@ -279,7 +304,21 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
     return sendError(res, { code: 404, reason: 'notFound', message: `Not found: ${req.method} ${req.path}` });
   });
 
-  return { ...fake, projectId, accessToken: accessToken ?? '', jobs, tables, queries };
+  return {
+    ...fake,
+    projectId,
+    accessToken: accessToken ?? '',
+    jobs,
+    tables,
+    queries,
+    externalAccountCredentials: (subjectTokenFile: string) => ({
+      type: 'external_account',
+      audience: `//iam.googleapis.com/projects/0/locations/global/workloadIdentityPools/pinsync-fake/providers/fake`,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      token_url: `${fake.url}/v1/token`,
+      credential_source: { file: subjectTokenFile },
+    }),
+  };
 }
 
 // `SELECT 1` has no table: its one column is an INT64, as in BigQuery.

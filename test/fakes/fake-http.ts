@@ -19,6 +19,8 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON body, or undefined when there was none (or it was not JSON). */
   body: any; // arbitrary JSON the tests index into freely
+  /** The body as text (after gunzip), for non-JSON bodies such as forms. */
+  rawBody: string;
 }
 
 /** Handles one recorded request; resolves once it has answered. */
@@ -92,9 +94,10 @@ async function recordRequest(req: IncomingMessage): Promise<RecordedRequest> {
   let raw = Buffer.concat(chunks);
   if (raw.length > 0 && String(req.headers['content-encoding'] ?? '').includes('gzip')) raw = gunzipSync(raw);
   let body: unknown;
+  const rawBody = raw.toString('utf8');
   if (raw.length > 0) {
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      body = JSON.parse(rawBody);
     } catch {
       body = undefined;
     }
@@ -106,5 +109,6 @@ async function recordRequest(req: IncomingMessage): Promise<RecordedRequest> {
     query: Object.fromEntries(url.searchParams),
     headers: req.headers,
     body,
+    rawBody,
   };
 }

@@ -117,6 +117,8 @@ export class SyncFixture {
       '    auth: { accessToken: "${PINTEREST_ACCESS_TOKEN}" }',
       `    batch: { maxRecords: ${overrides.maxRecords ?? 10_000} }`,
       '    retry: { baseDelayMs: 10, maxDelayMs: 50 }',
+      // pacing is tested on its own (test/pacing); here it would only make the push tests slow
+      '    rateLimits: { adsWritePerMinute: 60000, adsReadPerMinute: 60000 }',
       'syncs:',
       '  - name: people_sync',
       '    warehouse: local',

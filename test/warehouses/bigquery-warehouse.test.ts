@@ -3,12 +3,15 @@
  * local fake: what the client sends (job configuration, paging, polling, cancel, dry runs), how each kind of failure
  * is reported, and how BigQuery's types arrive as cells.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WarehouseError } from '../../core/errors.js';
 import type { RowBatch } from '../../core/warehouse.js';
 import { BigQueryWarehouse } from '../../connectors/warehouses/bigquery/bigquery-warehouse.js';
 import { createWarehouse } from '../../connectors/warehouses/create-warehouse.js';
-import { startBigQueryFake, type RunningBigQueryFake } from '../fakes/bigquery-fake.js';
+import { FAKE_SUBJECT_TOKEN, startBigQueryFake, type RunningBigQueryFake } from '../fakes/bigquery-fake.js';
 import { bigQueryTable, bigQueryWarehouseFor, presetAuthClient } from './bigquery-target.js';
 
 const SYNC = 'bq_sync';
@@ -249,6 +252,28 @@ describe('BigQuery connector against the fake', () => {
     } finally {
       if (previous === undefined) delete process.env.BIGQUERY_EMULATOR_HOST;
       else process.env.BIGQUERY_EMULATOR_HOST = previous;
+    }
+  });
+
+  it('authenticates from config credentials alone (an external_account whose token exchange is the fake)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pinsync-bq-'));
+    try {
+      const subject = join(dir, 'subject-token');
+      await writeFile(subject, FAKE_SUBJECT_TOKEN);
+      const built = await createWarehouse('bq', { type: 'bigquery', projectId: fake.projectId, apiEndpoint: fake.url, credentials: fake.externalAccountCredentials(subject) });
+      warehouse = built as BigQueryWarehouse;
+      await built.check();
+      const batches: RowBatch[] = [];
+      for await (const b of built.read({ sql: 'SELECT * FROM `crm.people`', syncName: SYNC, batchSize: 100 })) batches.push(b);
+      expect(batches[0]!.rowCount).toBe(25);
+      expect(fake.requests.filter((r) => r.path === '/v1/token')).toHaveLength(1);
+      await writeFile(subject, 'not-the-token');
+      const refused = await createWarehouse('bq', { type: 'bigquery', projectId: fake.projectId, apiEndpoint: fake.url, credentials: fake.externalAccountCredentials(subject) });
+      const err = await failure(() => refused.check());
+      expect(err.code).toBe('PINSYNC_WAREHOUSE_AUTH');
+      expect(err.message).toContain('warehouse bq');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

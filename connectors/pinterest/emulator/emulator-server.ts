@@ -347,7 +347,7 @@ class EmulatorServer {
     }
     if (this.#recordExchanges) {
       const request = body.overLimit
-        ? { kind: 'unparsed' as const, value: `<${body.bytes} bytes, over the limit, not read>` }
+        ? { kind: 'unread' as const, value: undefined }
         : requestExchangeBody(req.headers['content-type'], body.text, parsed);
       exchange = {
         method,
@@ -400,7 +400,7 @@ class EmulatorServer {
     entry.operationId = note.operationId;
     entry.applied = note.applied;
     entry.status = reply.status;
-    if (reply.status >= 400) entry.errorCode = (reply.body as { code?: number }).code;
+    if (reply.status >= 400) entry.errorCode = (reply.body as { code?: number } | undefined)?.code;
 
     if (action.kind === 'drop-after-apply') {
       entry.fault = 'drop-after-apply';

@@ -12,8 +12,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 import type { RequestOutcome } from './request-log.js';
 
-/** How a body was read: absent, JSON, form-urlencoded, or text that did not parse as its content type says. */
-export type ExchangeBodyKind = 'none' | 'json' | 'form' | 'unparsed';
+/**
+ * How a body was read: absent, JSON, form-urlencoded, text that did not parse as its content type says, or not
+ * read at all because it was over `maxBodyBytes` (answered 413 without looking inside).
+ */
+export type ExchangeBodyKind = 'none' | 'json' | 'form' | 'unparsed' | 'unread';
 
 /** One request and what the emulator did with it. */
 export interface Exchange {
@@ -29,7 +32,7 @@ export interface Exchange {
   requestHeaders: Record<string, string>;
   /** How the request body was read. */
   requestBodyKind: ExchangeBodyKind;
-  /** Parsed body (JSON value, or form fields as an object of strings), compacted and redacted; raw text prefix when unparsed. */
+  /** Parsed body (JSON value, or form fields as strings), compacted and redacted; text prefix when unparsed; undefined when none or unread. */
   requestBody: unknown;
   /** HTTP status answered; null when the connection was dropped instead. */
   status: number | null;

@@ -68,7 +68,10 @@ export interface QuotaExhaustedOptions {
 export interface ExpireTokenOptions {
   /** The token to expire; default every live token of that kind. */
   token?: string;
-  /** Let this many matching requests through first, then expire before the next one is handled; default 0 (now). */
+  /**
+   * Let this many matching requests through first, then expire before the next one is handled. Default 0: now, or
+   * with `match`, just before the next matching request.
+   */
   afterRequests?: number;
   /** Which requests count toward `afterRequests`. */
   match?: FaultMatch;
@@ -225,7 +228,8 @@ export class FaultInjector implements EmulatorFaults {
     this.#random.push({
       rate: checkRate(rate),
       match: opts.match,
-      make: () => (makers[Math.min(makers.length - 1, Math.floor(random() * makers.length))] as () => FaultAction)(),
+      // A second draw only when there is a choice, so a single-status rule uses one draw per request.
+      make: () => (makers[makers.length === 1 ? 0 : Math.min(makers.length - 1, Math.floor(random() * makers.length))] as () => FaultAction)(),
     });
   }
 

@@ -31,6 +31,15 @@ export type {
   QuotaExhaustedOptions,
 } from './fault-injector.js';
 export type { Exchange, ExchangeBodyKind } from './exchange-log.js';
+export {
+  applyCliFaults,
+  FlagError,
+  parseFaultSpec,
+  parseQuotaExhausted,
+  parseRateLimits,
+  type CliFaults,
+  type FaultSpec,
+} from './fault-spec.js';
 export type { IssueCodeOptions } from './oauth-authority.js';
 export type { RateLimitCategory } from './route-table.js';
 export type { RequestLogEntry, RequestOutcome } from './request-log.js';

@@ -83,7 +83,7 @@ export interface RouteDef {
   operationId: string;
   /** Rate-limit category. */
   category: RateLimitCategory;
-  /** OAuth scope the token needs. */
+  /** OAuth scope the token needs ('' for Basic routes, which have none). */
   scope: string;
   /** How callers authenticate. */
   auth: RouteAuth;

@@ -1,7 +1,9 @@
 /**
  * The emulator's state file: JSON, written to a temporary file beside the target and renamed over it, so a crash
  * mid-save leaves the previous state intact. Packed membership is stored as base64 chunks of 32-byte hashes
- * (~43 bytes per record instead of ~67 as a JSON string array); the rest is plain JSON.
+ * (~43 bytes per record instead of ~67 as a JSON string array); the rest is plain JSON. Tokens, codes and refresh
+ * tokens sit under `auth` (optional, so files from before OAuth still load); the file holds live credentials of the
+ * emulator only, which is why it is never printed.
  *
  * The whole file is parsed at start, so V8's string limit (~512 MB) caps it at roughly 10M tracked records;
  * benchmarks beyond that run with `trackMembership: false`, which stores counters only.

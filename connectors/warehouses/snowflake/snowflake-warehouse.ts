@@ -74,6 +74,7 @@ export class SnowflakeWarehouse implements Warehouse {
     let statement: RowStatement | undefined;
     let rows: Readable | undefined;
     let finished = false;
+    let failedOnServer = false;
     const onAbort = () => rows?.destroy(snowflakeAbortedError(who, signal?.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -89,6 +90,8 @@ export class SnowflakeWarehouse implements Warehouse {
         }
         const started = execute(conn, { sqlText: q.sql, streamResult: true, fetchAsString: FETCH_AS_STRING, rowMode: 'array' });
         statement = started.statement;
+        // A statement Snowflake answered with an error has ended there: nothing to cancel.
+        started.done.catch(() => (failedOnServer = true));
         await abortable(started.done, signal, who);
       } catch (err) {
         throw toSnowflakeError(err, ctx('query'));
@@ -106,7 +109,7 @@ export class SnowflakeWarehouse implements Warehouse {
       signal?.removeEventListener('abort', onAbort);
       rows?.destroy();
       // Broken out of, failed or aborted before the end: stop the statement rather than let it run on the warehouse.
-      if (!finished && statement) await cancel(statement);
+      if (!finished && statement && !failedOnServer) await cancel(statement);
       this.open.delete(conn);
       await destroy(conn);
     }
