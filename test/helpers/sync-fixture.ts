@@ -15,6 +15,7 @@ import type { IdentifierType } from '../../core/identifier-types.js';
 import type { SyncReport } from '../../core/sync-report.js';
 import { openDuckDb } from '../../connectors/duckdb/open-duckdb.js';
 import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
+import { assertSpecCompliant } from '../contract/assert-spec-compliant.js';
 import type { EmulatorOptions } from '../../connectors/pinterest/emulator/emulator-options.js';
 import { DuckDbStateStore } from '../../connectors/state/duckdb/duckdb-state-store.js';
 
@@ -218,9 +219,17 @@ export class SyncFixture {
     return (await this.api<{ id: string }>('POST', '/audiences', { name, audience_type: 'CUSTOMER_LIST', rule: { customer_list_id: customerListId } })).id;
   }
 
+  /**
+   * Every request pinsync sent and every answer the emulator gave during the test must match the official OpenAPI
+   * description of Pinterest API v5, so the end-to-end tests double as contract tests of the client.
+   */
   async close(): Promise<void> {
-    await this.emulator.close();
-    await rm(this.dir, { recursive: true, force: true });
+    try {
+      assertSpecCompliant(this.emulator, { allowDroppedExchanges: true });
+    } finally {
+      await this.emulator.close();
+      await rm(this.dir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -175,6 +175,8 @@ describe('Snowflake connector against the fake', () => {
     expect(missing.message).toContain(`sync ${SYNC}`);
     expect(missing.message).toContain('ANALYTICS.PUBLIC.NO_SUCH_TABLE');
     expect(missing.message).toContain('USAGE');
+    // A statement that failed on the server has ended there: no abort-request follows.
+    expect(fake.requests.filter((r) => r.path.endsWith('/abort-request'))).toHaveLength(0);
     const syntax = await failure(() => readAll(warehouse!, 'SELEC oops'));
     expect(syntax.code).toBe('PINSYNC_WAREHOUSE_SQL');
     expect(syntax.message).toContain(`sync ${SYNC}`);
