@@ -6,7 +6,8 @@
  *   first plan  `pinsync plan` on a brand-new sync
  *   first sync  `pinsync sync` into the emulator (a separate process, so its memory is not counted)
  *   churn plan / churn sync   after 1% of people leave and 1% join
- * and prints time, peak RSS, the ratio to the floor, and writes against the minimum.
+ * and prints time, peak RSS, the ratio to the floor, and writes against the minimum; then the sustained write rate
+ * against the emulator with rate limiting on (bench/bench-write-rate.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -120,6 +121,16 @@ async function main(): Promise<void> {
   } finally {
     emulator.kill('SIGTERM');
   }
+
+  // Pacing: the sustained write rate against the emulator with its rate limiter on (DESIGN §5: >= 90%).
+  process.stderr.write('bench: write rate with rate limiting on…\n');
+  const rate = await runChild([...TSX, join(ROOT, 'bench/bench-write-rate.ts'), '--rate', arg('write-rate', '1200'), '--seconds', arg('write-seconds', '20')]);
+  if (rate.code !== 0) throw new Error(`write-rate bench failed:\n${rate.stderr}`);
+  const r = JSON.parse(rate.stdout.trim().split('\n').pop()!) as { rate: number; writes: number; seconds: number; fraction: number; steadyFraction: number; rateLimited: number };
+  process.stdout.write(
+    `write rate    ${r.writes} writes in ${r.seconds.toFixed(1)} s at a configured ${r.rate}/min: ${(r.fraction * 100).toFixed(1)}% of the rate ` +
+      `(${(r.steadyFraction * 100).toFixed(1)}% after the opening burst), ${r.rateLimited} answers 429 (target >= 90%, none)\n`,
+  );
 }
 
 main().catch((err: unknown) => {

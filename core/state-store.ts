@@ -116,8 +116,11 @@ export interface DiffSession {
   appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[]): Promise<void>;
   /** Present when the engine can run the query, normalize and stage in SQL; returns per-column stats. */
   ingestPushdown?(query: PushdownQuery, opts: { signal?: AbortSignal }): Promise<{ sourceRows: number; columns: ColumnStats[] }>;
-  /** Computes adds/removes against the acknowledged membership and freezes them for reading. */
-  computeDiff(opts: { fullResync: boolean }): Promise<DiffCounts>;
+  /**
+   * Computes adds/removes against the acknowledged membership and freezes them for `readRange`; with `countsOnly`
+   * (plan) it only counts, which is cheaper, and `readRange` is unavailable.
+   */
+  computeDiff(opts: { fullResync: boolean; countsOnly?: boolean }): Promise<DiffCounts>;
   /** Up to `n` hashes from the adds or removes. */
   sample(op: 'ADD' | 'REMOVE', n: number): Promise<string[]>;
   /** Hashes at delta positions [start, end) of the adds or removes. */

@@ -85,7 +85,7 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     report.columns = ingested.columns;
     report.rejected = sumRejected(ingested.columns);
 
-    report.diff = await session.computeDiff({ fullResync: options.fullResync });
+    report.diff = await session.computeDiff({ fullResync: options.fullResync, countsOnly: options.dryRun });
     report.samples = { adds: await session.sample('ADD', SAMPLE_SIZE), removes: await session.sample('REMOVE', SAMPLE_SIZE) };
     report.guardrail = evaluateGuardrails(report.diff, job.guardrails, options.force);
     report.phases.diffMs = Math.round(performance.now() - phaseStart);

@@ -1,7 +1,8 @@
 -- Freezes this run's delta. `pos` numbers each side densely from 0 so batches are position ranges: a batch can be
 -- re-read, split in halves or acknowledged by range without holding hashes in Node.
 -- `known` marks adds that are already acknowledged (only with --full-resync, which re-sends everyone) so that
--- acknowledging them does not duplicate membership rows.
+-- acknowledging them does not duplicate membership rows. LEFT JOINs rather than NOT EXISTS: DuckDB may build an
+-- outer join's hash table on the smaller side, an anti-join's always on its right side.
 CREATE OR REPLACE TEMP TABLE delta_add AS
 SELECT h, family, known, (row_number() OVER () - 1) AS pos
 FROM (
@@ -15,7 +16,7 @@ CREATE OR REPLACE TEMP TABLE delta_remove AS
 SELECT h, family, (row_number() OVER () - 1) AS pos
 FROM (
   SELECT m.h, m.family
-  FROM membership m
-  WHERE m.sync_id = {{syncId}}
-    AND NOT EXISTS (SELECT 1 FROM current_records c WHERE c.h = m.h)
+  FROM (SELECT h, family FROM membership WHERE sync_id = {{syncId}}) m
+  LEFT JOIN current_records c ON c.h = m.h
+  WHERE c.h IS NULL
 );

@@ -1,3 +1,6 @@
+DROP VIEW IF EXISTS temp.main.current_hex;
+DROP TABLE IF EXISTS temp.main.current_hex_distinct;
+DROP TABLE IF EXISTS temp.main.ack_hex;
 DROP TABLE IF EXISTS temp.main.stage_records;
 DROP TABLE IF EXISTS temp.main.stage_groups;
 DROP TABLE IF EXISTS temp.main.current_records;

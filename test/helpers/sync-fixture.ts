@@ -50,6 +50,8 @@ export interface SyncOverrides {
   identifiers?: string;
   /** Leave out the default `audience:` line (syncExtra brings its own). */
   replaceAudience?: boolean;
+  /** Replaces the destination's `auth:` mapping (YAML flow mapping). */
+  auth?: string;
 }
 
 export class SyncFixture {
@@ -115,7 +117,7 @@ export class SyncFixture {
       '    type: pinterest',
       `    adAccountId: "${AD_ACCOUNT}"`,
       `    apiBaseUrl: ${this.emulator.baseUrl}`,
-      '    auth: { accessToken: "${PINTEREST_ACCESS_TOKEN}" }',
+      `    auth: ${overrides.auth ?? '{ accessToken: "${PINTEREST_ACCESS_TOKEN}" }'}`,
       `    batch: { maxRecords: ${overrides.maxRecords ?? 10_000} }`,
       '    retry: { baseDelayMs: 10, maxDelayMs: 50 }',
       // pacing is tested on its own (test/pacing); here it would only make the push tests slow

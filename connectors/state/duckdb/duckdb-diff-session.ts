@@ -23,6 +23,10 @@ const TABLE_OF = { ADD: 'delta_add', REMOVE: 'delta_remove' } as const;
 export class DuckDbDiffSession implements DiffSession {
   private appender: Awaited<ReturnType<DuckDBConnection['createAppender']>> | undefined;
   private staged: 'none' | 'stage_records' | 'stage_groups' = 'none';
+  private frozen = false;
+  private planCounts: DiffCounts | undefined;
+  private planFullResync = false;
+  private planRelations: { ack: string; current: string; out: string } | undefined;
 
   private constructor(
     private readonly conn: DuckDBConnection,
@@ -98,21 +102,66 @@ export class DuckDbDiffSession implements DiffSession {
     return { sourceRows, columns: result };
   }
 
-  async computeDiff(opts: { fullResync: boolean }): Promise<DiffCounts> {
+  async computeDiff(opts: { fullResync: boolean; countsOnly?: boolean }): Promise<DiffCounts> {
     await this.mutex.run(async () => {
       if (this.appender) {
         this.appender.closeSync();
         this.appender = undefined;
       }
     });
+    if (opts.countsOnly) return this.countDiff(opts.fullResync);
+    this.frozen = true;
+    await this.stageCurrentRecords();
+    const acknowledged = await this.acknowledgedCount();
+    const file = acknowledged === 0 ? 'diff-delta-first' : 'diff-delta';
+    await this.exec(renderSql(loadSql('duckdb', file), { syncId: String(this.syncId), fullResync: opts.fullResync ? 'true' : 'false' }));
+    return this.counts('diff-counts');
+  }
+
+  private async acknowledgedCount(): Promise<number> {
+    const [row] = await this.query<{ n: number }>(`SELECT count(*) AS n FROM membership WHERE sync_id = ${this.syncId}`);
+    return Number(row!.n);
+  }
+
+  // Plan mode: no positions and no delta tables, just counts and samples. With nothing acknowledged yet (a first
+  // plan) the staged hex hashes are counted as they are, skipping a conversion of the whole current set; otherwise
+  // the current set is converted to 32-byte digests once and compared with the stored ones, half the memory of hex.
+  private async countDiff(fullResync: boolean): Promise<DiffCounts> {
+    const empty = (await this.acknowledgedCount()) === 0;
+    if (empty) {
+      if (this.staged === 'stage_groups') await this.exec('CREATE OR REPLACE TEMP VIEW current_hex AS SELECT h FROM stage_groups WHERE by_kind = 0 AND h IS NOT NULL');
+      else {
+        const from = this.staged === 'stage_records' ? 'stage_records' : '(SELECT NULL::VARCHAR AS hash WHERE false)';
+        await this.exec(`CREATE OR REPLACE TEMP TABLE current_hex_distinct AS SELECT DISTINCT hash AS h FROM ${from}`);
+        await this.exec('CREATE OR REPLACE TEMP VIEW current_hex AS SELECT h FROM current_hex_distinct');
+      }
+      this.planRelations = { ack: '(SELECT NULL::VARCHAR AS h WHERE false)', current: 'current_hex', out: 's.h' };
+    } else {
+      await this.stageCurrentRecords();
+      this.planRelations = { ack: `(SELECT h FROM membership WHERE sync_id = ${this.syncId})`, current: 'current_records', out: 'lower(hex(s.h))' };
+    }
+    const [row] = await this.query<{ acknowledged: number; current: number; common: number }>(
+      renderSql(loadSql('duckdb', 'diff-plan-counts'), { ack: this.planRelations.ack, current: this.planRelations.current }),
+    );
+    const acknowledged = Number(row!.acknowledged);
+    const current = Number(row!.current);
+    const common = Number(row!.common);
+    this.planCounts = { acknowledged, current, adds: fullResync ? current : current - common, removes: acknowledged - common, unchanged: common };
+    this.planFullResync = fullResync;
+    return this.planCounts;
+  }
+
+  private async stageCurrentRecords(): Promise<void> {
     if (this.staged === 'stage_records') await this.exec(loadSql('duckdb', 'diff-current-from-stage'));
     else if (this.staged === 'stage_groups') {
       await this.exec(loadSql('duckdb', 'diff-current-from-outcomes'));
       await this.exec('DROP TABLE IF EXISTS temp.main.stage_groups');
     } else await this.exec('CREATE OR REPLACE TEMP TABLE current_records (h BLOB, family UTINYINT)');
-    await this.exec(renderSql(loadSql('duckdb', 'diff-delta'), { syncId: String(this.syncId), fullResync: opts.fullResync ? 'true' : 'false' }));
+  }
+
+  private async counts(file: string): Promise<DiffCounts> {
     const [row] = await this.query<{ acknowledged: number; current: number; adds: number; removes: number }>(
-      renderSql(loadSql('duckdb', 'diff-counts'), { syncId: String(this.syncId) }),
+      renderSql(loadSql('duckdb', file), { syncId: String(this.syncId) }),
     );
     const acknowledged = Number(row!.acknowledged);
     const removes = Number(row!.removes);
@@ -120,7 +169,19 @@ export class DuckDbDiffSession implements DiffSession {
   }
 
   async sample(op: 'ADD' | 'REMOVE', n: number): Promise<string[]> {
-    return this.readRange(op, 0, n);
+    if (this.frozen) return this.readRange(op, 0, n);
+    const counts = this.planCounts;
+    if (!counts || (op === 'ADD' ? counts.adds : counts.removes) === 0) return [];
+    const limit = String(Math.max(0, Math.floor(n)));
+    const { ack, current, out } = this.planRelations!;
+    const sql =
+      op === 'ADD'
+        ? this.planFullResync
+          ? `SELECT ${out} AS h FROM ${current} s LIMIT ${limit}`
+          : renderSql(loadSql('duckdb', 'diff-plan-sample'), { from: current, other: ack, out, limit })
+        : renderSql(loadSql('duckdb', 'diff-plan-sample'), { from: ack, other: current, out, limit });
+    const rows = await this.query<{ h: string }>(sql);
+    return rows.map((r) => r.h);
   }
 
   async readRange(op: 'ADD' | 'REMOVE', start: number, end: number): Promise<string[]> {
