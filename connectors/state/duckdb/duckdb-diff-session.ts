@@ -113,9 +113,12 @@ export class DuckDbDiffSession implements DiffSession {
     this.frozen = true;
     await this.stageCurrentRecords();
     const acknowledged = await this.acknowledgedCount();
-    const file = acknowledged === 0 ? 'diff-delta-first' : 'diff-delta';
-    await this.exec(renderSql(loadSql('duckdb', file), { syncId: String(this.syncId), fullResync: opts.fullResync ? 'true' : 'false' }));
-    return this.counts('diff-counts');
+    const file = acknowledged === 0 ? 'diff-delta-first' : opts.fullResync ? 'diff-delta-full-resync' : 'diff-delta';
+    await this.exec(renderSql(loadSql('duckdb', file), { syncId: String(this.syncId) }));
+    const counts = await this.counts('diff-counts');
+    // From here on only the delta is read; the full current set would only hold memory during the push.
+    await this.exec('DROP TABLE IF EXISTS temp.main.current_records');
+    return counts;
   }
 
   private async acknowledgedCount(): Promise<number> {
