@@ -5,6 +5,7 @@
 import { PassThrough } from 'node:stream';
 import { main } from '../cli/pinsync.js';
 import { openDuckDb } from '../connectors/duckdb/open-duckdb.js';
+import { DEFAULT_STATE_MEMORY_LIMIT } from '../connectors/state/duckdb/duckdb-state-store.js';
 import { buildSampleWarehouse } from '../demo/sample-warehouse.js';
 
 const [kind, ...rest] = process.argv.slice(2);
@@ -36,7 +37,7 @@ async function churn(rows: number): Promise<void> {
 // identifier (no normalization), distinct, then the anti-join in both directions against the stored membership
 // (empty on the first run). Same memory limit as pinsync's state engine.
 async function floor(membership: 'empty' | 'state'): Promise<Record<string, unknown>> {
-  const instance = await openDuckDb(':memory:', { memoryLimit: '512MB' });
+  const instance = await openDuckDb(':memory:', { memoryLimit: process.env.PINSYNC_STATE_MEMORY_LIMIT ?? DEFAULT_STATE_MEMORY_LIMIT });
   const conn = await instance.connect();
   await conn.run(`ATTACH 'warehouse.duckdb' AS wh (READ_ONLY)`);
   if (membership === 'state') {
