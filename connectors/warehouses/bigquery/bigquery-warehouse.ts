@@ -11,6 +11,7 @@ import type { AuthClient } from 'google-auth-library';
 import type { RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
 import { bigQueryAbortedError, bigQueryTimeoutError, toBigQueryError, type BigQueryErrorContext } from './bigquery-errors.js';
 import { INT64_AS_STRING, toCell } from './bigquery-values.js';
+import { abortable } from '../abortable.js';
 
 export interface BigQueryWarehouseOptions {
   /** The configured warehouse name, for messages about checks that run for no particular sync. */
@@ -54,7 +55,7 @@ export class BigQueryWarehouse implements Warehouse {
     const ctx = this.errorContext(who);
     try {
       const bq = await this.bigQuery();
-      await abortable(bq.createQueryJob({ query: 'SELECT 1', dryRun: true, ...this.locationOption() }), opts.signal, who);
+      await abortable(bq.createQueryJob({ query: 'SELECT 1', dryRun: true, ...this.locationOption() }), opts.signal, () => bigQueryAbortedError(who, opts.signal?.reason));
     } catch (err) {
       throw toBigQueryError(err, ctx);
     }
@@ -64,7 +65,7 @@ export class BigQueryWarehouse implements Warehouse {
     const who = `sync ${req.syncName}`;
     try {
       const bq = await this.bigQuery();
-      const [, response] = await abortable(bq.createQueryJob({ query: req.sql, dryRun: true, ...this.locationOption() }), req.signal, who);
+      const [, response] = await abortable(bq.createQueryJob({ query: req.sql, dryRun: true, ...this.locationOption() }), req.signal, () => bigQueryAbortedError(who, req.signal?.reason));
       const bytes = response?.statistics?.totalBytesProcessed ?? response?.statistics?.query?.totalBytesProcessed;
       return bytes === undefined || bytes === null ? undefined : Number(bytes);
     } catch (err) {
@@ -91,7 +92,7 @@ export class BigQueryWarehouse implements Warehouse {
         ...(this.options.maximumBytesBilled !== undefined && { maximumBytesBilled: this.options.maximumBytesBilled }),
         ...this.locationOption(),
       });
-      [job] = await abortable(creating, req.signal, who);
+      [job] = await abortable(creating, req.signal, () => bigQueryAbortedError(who, req.signal?.reason));
     } catch (err) {
       // Aborted while jobs.insert was in flight: the job may still come into being, so stop it once it does.
       if (req.signal?.aborted) void creating?.then(([late]) => cancelJob(late), () => undefined);
@@ -108,7 +109,7 @@ export class BigQueryWarehouse implements Warehouse {
         let next: QueryResultsOptions | null | undefined;
         let response: PageResponse | undefined;
         try {
-          [rows, next, response] = (await abortable(job.getQueryResults(query), req.signal, who)) as [unknown[], QueryResultsOptions | null, PageResponse];
+          [rows, next, response] = (await abortable(job.getQueryResults(query), req.signal, () => bigQueryAbortedError(who, req.signal?.reason))) as [unknown[], QueryResultsOptions | null, PageResponse];
         } catch (err) {
           throw toBigQueryError(err, ctx);
         }
@@ -191,32 +192,8 @@ function labelValue(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 63);
 }
 
-// The client's promises cannot be aborted; racing them lets an abort end the wait at once (the request's answer,
-// when it comes, is ignored).
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, who: string): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(bigQueryAbortedError(who, signal.reason));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(bigQueryAbortedError(who, signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
 function sleep(ms: number, signal: AbortSignal | undefined, who: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const slept = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return abortable(slept, signal, who).finally(() => clearTimeout(timer));
+  return abortable(slept, signal, () => bigQueryAbortedError(who, signal?.reason)).finally(() => clearTimeout(timer));
 }

@@ -14,6 +14,7 @@ import { snowflakeConnectionOptions, type SnowflakeConnectionSettings } from './
 import { snowflakeAbortedError, toSnowflakeError, type SnowflakeErrorContext } from './snowflake-errors.js';
 import { snowflakeRowBatches } from './snowflake-row-batches.js';
 import { loadSnowflakeSdk, type SnowflakeSdkLog } from './snowflake-sdk-loader.js';
+import { abortable } from '../abortable.js';
 
 export interface SnowflakeWarehouseOptions extends SnowflakeConnectionSettings {
   /** The configured warehouse name, for messages about checks that run for no particular sync. */
@@ -79,20 +80,20 @@ export class SnowflakeWarehouse implements Warehouse {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       try {
-        await abortable(connect(conn), signal, who);
+        await abortable(connect(conn), signal, () => snowflakeAbortedError(who, signal?.reason));
       } catch (err) {
         throw toSnowflakeError(err, ctx('connect'));
       }
       try {
         if (this.options.statementTimeoutSeconds !== undefined) {
           // A session parameter set by statement: documented, and it covers the one statement this session runs.
-          await abortable(execute(conn, { sqlText: `ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = ${Math.floor(this.options.statementTimeoutSeconds)}` }).done, signal, who);
+          await abortable(execute(conn, { sqlText: `ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = ${Math.floor(this.options.statementTimeoutSeconds)}` }).done, signal, () => snowflakeAbortedError(who, signal?.reason));
         }
         const started = execute(conn, { sqlText: q.sql, streamResult: true, fetchAsString: FETCH_AS_STRING, rowMode: 'array' });
         statement = started.statement;
         // A statement Snowflake answered with an error has ended there: nothing to cancel.
         started.done.catch(() => (failedOnServer = true));
-        await abortable(started.done, signal, who);
+        await abortable(started.done, signal, () => snowflakeAbortedError(who, signal?.reason));
       } catch (err) {
         throw toSnowflakeError(err, ctx('query'));
       }
@@ -149,24 +150,3 @@ async function bounded(promise: Promise<void>): Promise<void> {
   }
 }
 
-// The SDK's callbacks cannot be aborted; racing them lets an abort end the wait at once (cleanup then cancels the
-// statement on the server).
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, who: string): Promise<T> {
-  if (!signal) return promise;
-  promise.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(snowflakeAbortedError(who, signal.reason));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(snowflakeAbortedError(who, signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
