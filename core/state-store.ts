@@ -114,8 +114,12 @@ export interface PushdownQuery {
 export interface DiffSession {
   /** Stage one batch of normalized records (generic path: hashing done in Node). */
   appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[]): Promise<void>;
-  /** Present when the engine can run the query, normalize and stage in SQL; returns per-column stats. */
-  ingestPushdown?(query: PushdownQuery, opts: { signal?: AbortSignal }): Promise<{ sourceRows: number; columns: ColumnStats[] }>;
+  /**
+   * Present when the engine can run the query, normalize and stage in SQL; returns per-column stats. With
+   * `summaryOnly` (a plan with nothing acknowledged) only counts and samples are kept, and the session can only be
+   * planned, not frozen for sending.
+   */
+  ingestPushdown?(query: PushdownQuery, opts: { signal?: AbortSignal; summaryOnly?: boolean }): Promise<{ sourceRows: number; columns: ColumnStats[] }>;
   /**
    * Computes adds/removes against the acknowledged membership and freezes them for `readRange`; with `countsOnly`
    * (plan) it only counts, which is cheaper, and `readRange` is unavailable.

@@ -77,7 +77,9 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     logger.info({ sync: job.name }, 'reading the warehouse');
     progress.start(`${job.name}: reading`);
     let phaseStart = performance.now();
-    const ingested = await ingest(job, deps.warehouse, session, options, progress);
+    // A plan with nothing acknowledged needs only counts and samples: the engine need not keep every hash.
+    const summaryOnly = options.dryRun && (sync?.membershipCount ?? 0) === 0;
+    const ingested = await ingest(job, deps.warehouse, session, options, progress, summaryOnly);
     progress.stop();
     report.phases.readMs = Math.round(performance.now() - phaseStart);
     phaseStart = performance.now();
@@ -155,10 +157,10 @@ function checkStoredSync(job: SyncJob, sync: SyncRecord | undefined, options: Sy
   }
 }
 
-async function ingest(job: SyncJob, warehouse: Warehouse, session: DiffSession, options: SyncOptions, progress: Progress) {
+async function ingest(job: SyncJob, warehouse: Warehouse, session: DiffSession, options: SyncOptions, progress: Progress, summaryOnly: boolean) {
   const attach = warehouse.attachableDuckDb;
   if (attach && session.ingestPushdown && !options.noPushdown) {
-    return session.ingestPushdown({ syncName: job.name, attachPath: attach.path, sql: job.sql, columns: job.columns }, { signal: options.signal });
+    return session.ingestPushdown({ syncName: job.name, attachPath: attach.path, sql: job.sql, columns: job.columns }, { signal: options.signal, summaryOnly });
   }
   return ingestRows(warehouse, session, { syncName: job.name, sql: job.sql, columns: job.columns, batchSize: job.readBatchSize, signal: options.signal }, progress);
 }

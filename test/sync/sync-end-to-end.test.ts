@@ -103,7 +103,12 @@ describe('plan changes nothing', () => {
     const { code, report } = await fx.syncJson(['plan']);
     expect(code).toBe(0);
     expect(report.status).toBe('planned');
-    expect(report.diff.adds).toBe(expectedHashes(makePeople(1, 50)).size);
+    const expected = expectedHashes(makePeople(1, 50));
+    expect(report.diff).toMatchObject({ adds: expected.size, current: expected.size, removes: 0, acknowledged: 0 });
+    expect(report.samples.adds).toHaveLength(5);
+    for (const h of report.samples.adds) expect(expected.has(h)).toBe(true);
+    expect(report.columns.find((c) => c.column === 'email')).toMatchObject({ hashed: 50, empty: 0 });
+    expect(report.sourceRows).toBe(50);
     expect(fx.emulator.requests).toHaveLength(0);
     await expect(stat(fx.statePath)).rejects.toThrow();
   });

@@ -20,9 +20,13 @@ export const FAMILY_CODES: Readonly<Record<IdentifierFamily, number>> = { email:
 
 const TABLE_OF = { ADD: 'delta_add', REMOVE: 'delta_remove' } as const;
 
+/** Sample hashes a summary-only plan keeps (the report shows five). */
+const PLAN_SAMPLES = 5;
+
 export class DuckDbDiffSession implements DiffSession {
   private appender: Awaited<ReturnType<DuckDBConnection['createAppender']>> | undefined;
-  private staged: 'none' | 'stage_records' | 'stage_groups' = 'none';
+  private staged: 'none' | 'stage_records' | 'stage_groups' | 'summary' = 'none';
+  private summary: { current: number; samples: string[] } | undefined;
   private frozen = false;
   private planCounts: DiffCounts | undefined;
   private planFullResync = false;
@@ -58,37 +62,44 @@ export class DuckDbDiffSession implements DiffSession {
     });
   }
 
-  async ingestPushdown(query: PushdownQuery, opts: { signal?: AbortSignal } = {}): Promise<{ sourceRows: number; columns: ColumnStats[] }> {
+  async ingestPushdown(
+    query: PushdownQuery,
+    opts: { signal?: AbortSignal; summaryOnly?: boolean } = {},
+  ): Promise<{ sourceRows: number; columns: ColumnStats[] }> {
     const pipeline = normalizationPipelineSql(
       query.columns.map((c) => ({ expr: `pinsync_source.${quoteIdent(c.column)}`, type: c.type })),
       `(${stripTrailingSemicolon(query.sql)}) AS pinsync_source`,
     );
-    const create = renderSql(loadSql('duckdb', 'diff-pushdown-outcomes'), {
+    const vars = {
       columns: query.columns.map((_, i) => String(i)).join(', '),
       families: query.columns.map((c) => String(FAMILY_CODES[familyOf(c.type)])).join(', '),
       outcomes: query.columns.map((_, i) => `o${i}`).join(', '),
       pipeline,
-    });
-    const attachAlias = 'pinsync_warehouse';
-    await this.mutex.run(async () => {
-      await installNormalizationMacros(this.conn);
-      const stateCatalog = String((await this.conn.runAndReadAll('SELECT current_database()')).getRows()[0]![0]);
-      await this.conn.run(`ATTACH ${quoteLiteral(query.attachPath)} AS ${attachAlias}${query.attachPath === ':memory:' ? '' : ' (READ_ONLY)'}`);
-      const onAbort = () => this.conn.interrupt();
-      opts.signal?.addEventListener('abort', onAbort);
-      try {
-        await this.conn.run(`USE ${attachAlias}`);
-        await this.conn.run(create);
-      } catch (err) {
-        throw new WarehouseError('PINSYNC_WAREHOUSE_QUERY', `sync ${query.syncName}: the warehouse query failed: ${messageOf(err)}`, { cause: err });
-      } finally {
-        opts.signal?.removeEventListener('abort', onAbort);
-        await this.conn.run(`USE ${quoteIdent(stateCatalog)}`);
-        await this.conn.run(`DETACH ${attachAlias}`);
+      samples: String(PLAN_SAMPLES),
+    };
+    const statement = renderSql(loadSql('duckdb', opts.summaryOnly ? 'diff-pushdown-summary' : 'diff-pushdown-outcomes'), vars);
+    let stats: { col: number; kind: string; n: number }[] = [];
+    await this.withAttachedWarehouse(query, opts.signal, async () => {
+      if (!opts.summaryOnly) {
+        await this.conn.run(statement);
+        return;
       }
-      this.staged = 'stage_groups';
+      const rows = (await this.conn.runAndReadAll(statement)).getRowObjectsJS() as {
+        by_kind: number;
+        col: number | null;
+        kind: string | null;
+        distinct_hashes: bigint;
+        n: bigint;
+        samples: string[] | null;
+      }[];
+      for (const row of rows) {
+        if (Number(row.by_kind) === 0) this.summary = { current: Number(row.distinct_hashes), samples: (row.samples ?? []).filter((h) => h !== null) };
+        else stats.push({ col: Number(row.col), kind: String(row.kind), n: Number(row.n) });
+      }
+      this.summary ??= { current: 0, samples: [] };
     });
-    const stats = await this.query<{ col: number; kind: string; n: number }>(loadSql('duckdb', 'diff-pushdown-stats'));
+    this.staged = opts.summaryOnly ? 'summary' : 'stage_groups';
+    if (!opts.summaryOnly) stats = await this.query<{ col: number; kind: string; n: number }>(loadSql('duckdb', 'diff-pushdown-stats'));
     const result: ColumnStats[] = query.columns.map((c) => ({ column: c.column, type: c.type, hashed: 0, prehashed: 0, empty: 0, rejected: {} }));
     let sourceRows = 0;
     for (const { col, kind, n } of stats) {
@@ -102,6 +113,29 @@ export class DuckDbDiffSession implements DiffSession {
     return { sourceRows, columns: result };
   }
 
+  // Runs `fn` with the warehouse attached read-only and set as the default catalog, so the user's unqualified table
+  // names resolve there (and never to state tables); an abort interrupts the running statement.
+  private async withAttachedWarehouse(query: PushdownQuery, signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
+    const attachAlias = 'pinsync_warehouse';
+    await this.mutex.run(async () => {
+      await installNormalizationMacros(this.conn);
+      const stateCatalog = String((await this.conn.runAndReadAll('SELECT current_database()')).getRows()[0]![0]);
+      await this.conn.run(`ATTACH ${quoteLiteral(query.attachPath)} AS ${attachAlias}${query.attachPath === ':memory:' ? '' : ' (READ_ONLY)'}`);
+      const onAbort = () => this.conn.interrupt();
+      signal?.addEventListener('abort', onAbort);
+      try {
+        await this.conn.run(`USE ${attachAlias}`);
+        await fn();
+      } catch (err) {
+        throw new WarehouseError('PINSYNC_WAREHOUSE_QUERY', `sync ${query.syncName}: the warehouse query failed: ${messageOf(err)}`, { cause: err });
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        await this.conn.run(`USE ${quoteIdent(stateCatalog)}`);
+        await this.conn.run(`DETACH ${attachAlias}`);
+      }
+    });
+  }
+
   async computeDiff(opts: { fullResync: boolean; countsOnly?: boolean }): Promise<DiffCounts> {
     await this.mutex.run(async () => {
       if (this.appender) {
@@ -109,6 +143,12 @@ export class DuckDbDiffSession implements DiffSession {
         this.appender = undefined;
       }
     });
+    if (this.staged === 'summary') {
+      if (!opts.countsOnly) throw new StateError('PINSYNC_STATE_SUMMARY', 'a summary-only ingest can only be planned, not frozen for sending');
+      const current = this.summary!.current;
+      this.planCounts = { acknowledged: 0, current, adds: current, removes: 0, unchanged: 0 };
+      return this.planCounts;
+    }
     if (opts.countsOnly) return this.countDiff(opts.fullResync);
     this.frozen = true;
     await this.stageCurrentRecords();
@@ -173,6 +213,7 @@ export class DuckDbDiffSession implements DiffSession {
 
   async sample(op: 'ADD' | 'REMOVE', n: number): Promise<string[]> {
     if (this.frozen) return this.readRange(op, 0, n);
+    if (this.staged === 'summary') return op === 'ADD' ? this.summary!.samples.slice(0, n) : [];
     const counts = this.planCounts;
     if (!counts || (op === 'ADD' ? counts.adds : counts.removes) === 0) return [];
     const limit = String(Math.max(0, Math.floor(n)));
