@@ -172,7 +172,7 @@ export class DuckDbDiffSession implements DiffSession {
   private async countDiff(fullResync: boolean): Promise<DiffCounts> {
     const empty = (await this.acknowledgedCount()) === 0;
     if (empty) {
-      if (this.staged === 'stage_groups') await this.exec('CREATE OR REPLACE TEMP VIEW current_hex AS SELECT h FROM stage_groups WHERE by_kind = 0 AND h IS NOT NULL');
+      if (this.staged === 'stage_groups') await this.exec('CREATE OR REPLACE TEMP VIEW current_hex AS SELECT lower(hex(h)) AS h FROM stage_groups WHERE by_kind = 0 AND h IS NOT NULL');
       else {
         const from = this.staged === 'stage_records' ? 'stage_records' : '(SELECT NULL::VARCHAR AS hash WHERE false)';
         await this.exec(`CREATE OR REPLACE TEMP TABLE current_hex_distinct AS SELECT DISTINCT hash AS h FROM ${from}`);
@@ -196,10 +196,8 @@ export class DuckDbDiffSession implements DiffSession {
 
   private async stageCurrentRecords(): Promise<void> {
     if (this.staged === 'stage_records') await this.exec(loadSql('duckdb', 'diff-current-from-stage'));
-    else if (this.staged === 'stage_groups') {
-      await this.exec(loadSql('duckdb', 'diff-current-from-outcomes'));
-      await this.exec('DROP TABLE IF EXISTS temp.main.stage_groups');
-    } else await this.exec('CREATE OR REPLACE TEMP TABLE current_records (h BLOB, family UTINYINT)');
+    else if (this.staged === 'stage_groups') await this.exec(loadSql('duckdb', 'diff-current-from-outcomes'));
+    else await this.exec('CREATE OR REPLACE TEMP TABLE current_records (h BLOB, family UTINYINT)');
   }
 
   private async counts(file: string): Promise<DiffCounts> {
