@@ -3,7 +3,7 @@
  * config format does not change when another destination arrives.
  */
 import { z } from 'zod';
-import { ALWAYS, digitId, httpUrl, int, isRecord, isSet, numeric, optionalText, requiredText, text } from './config-fields.js';
+import { ALWAYS, digitId, httpUrl, int, isRecord, isSet, numeric, optionalText, text } from './config-fields.js';
 
 /** Pinterest API v5 in production; tests and demos point `apiBaseUrl` at the emulator instead. */
 export const PINTEREST_API_BASE_URL = 'https://api.pinterest.com/v5';

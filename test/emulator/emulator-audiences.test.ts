@@ -2,25 +2,14 @@
  * CUSTOMER_LIST audiences: create (refused while the list is too small), get, list with pagination, update and
  * remove, and the status/size mirroring of the matching simulation.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
-import type { EmulatorOptions } from '../../connectors/pinterest/emulator/emulator-options.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
 import { audiencesPath, call, createList, hexRecords, listsPath } from './helpers/emulator-http.js';
+import { useEmulator } from './helpers/use-emulator.js';
+import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
 import { componentSchemaErrors, responseSchemaErrors } from '../contract/openapi-validator.js';
 
-let em: RunningEmulator | undefined;
-
-afterEach(async () => {
-  await em?.close();
-  em = undefined;
-});
-
-async function start(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
-  em = await startEmulator(opts);
-  return em;
-}
+const start = useEmulator();
 
 async function createAudience(e: RunningEmulator, listId: string, extra: Record<string, unknown> = {}) {
   return call(e, 'POST', audiencesPath(e), {

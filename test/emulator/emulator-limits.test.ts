@@ -2,22 +2,12 @@
  * Size limits (records per request, body bytes) and the throughput the sync tests and benchmark rely on.
  */
 import { Agent, request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
-import type { EmulatorOptions } from '../../connectors/pinterest/emulator/emulator-options.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
 import { call, createList, hexRecords, listsPath } from './helpers/emulator-http.js';
+import { useEmulator } from './helpers/use-emulator.js';
 
-let em: RunningEmulator | undefined;
-afterEach(async () => {
-  await em?.close();
-  em = undefined;
-});
-async function start(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
-  em = await startEmulator(opts);
-  return em;
-}
+const start = useEmulator();
 
 describe('limits', () => {
   it('answers 413 above maxRecordsPerRequest, without applying anything', async () => {

@@ -2,22 +2,13 @@
  * The matching simulation: match rate, delay, the test hooks that force statuses or move time, and counters-only
  * mode for benchmark-sized lists.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
-import type { EmulatorOptions } from '../../connectors/pinterest/emulator/emulator-options.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
 import { audiencesPath, call, createList, hexRecords, listsPath } from './helpers/emulator-http.js';
+import { useEmulator } from './helpers/use-emulator.js';
+import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
 
-let em: RunningEmulator | undefined;
-afterEach(async () => {
-  await em?.close();
-  em = undefined;
-});
-async function start(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
-  em = await startEmulator(opts);
-  return em;
-}
+const start = useEmulator();
 const status = async (e: RunningEmulator, id: string): Promise<string> => (await call(e, 'GET', listsPath(e, id))).body.status;
 
 describe('matching', () => {

@@ -3,27 +3,18 @@
  * refresh token dies, a new 60-day window starts), client credentials, revocation, expiry on the emulator clock,
  * Basic client authentication, and GET /user_account.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
-import type { EmulatorOptions } from '../../connectors/pinterest/emulator/emulator-options.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
 import { call, listsPath, tokenRequest } from './helpers/emulator-http.js';
+import { useEmulator } from './helpers/use-emulator.js';
+import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
 
 const REDIRECT = 'https://example.invalid/oauth/callback';
 const AUTH_FAILED = { code: 2, message: 'Authentication failed.' };
 const INVALID_GRANT = { code: 283, message: 'The authorization grant is invalid' };
 const DAY_MS = 86_400_000;
 
-let em: RunningEmulator | undefined;
-afterEach(async () => {
-  await em?.close();
-  em = undefined;
-});
-async function start(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
-  em = await startEmulator(opts);
-  return em;
-}
+const start = useEmulator();
 
 /** Exchanges a fresh code and returns the token response body. */
 async function authorize(e: RunningEmulator, scopes?: string[]): Promise<Record<string, any>> {

@@ -2,23 +2,15 @@
  * Rate limits: token buckets per (user, app, category) that refill on the emulator clock, 429 code 8 with
  * X-RateLimit-Reset / -Limit / -Remaining, the universal per-second limit, and the "daily quota spent" fault.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { MESSAGES } from '../../connectors/pinterest/emulator/api-errors.js';
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
-import type { EmulatorOptions } from '../../connectors/pinterest/emulator/emulator-options.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
 import { call, listsPath, tokenRequest } from './helpers/emulator-http.js';
+import { useEmulator } from './helpers/use-emulator.js';
+import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
+import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
 
-let em: RunningEmulator | undefined;
-afterEach(async () => {
-  await em?.close();
-  em = undefined;
-});
-async function start(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
-  em = await startEmulator(opts);
-  return em;
-}
+const start = useEmulator();
 const write = (e: RunningEmulator, token?: string) => call(e, 'POST', listsPath(e), { json: { name: 'l', records: 'a' }, ...(token ? { token } : {}) });
 
 describe('per-category buckets', () => {
