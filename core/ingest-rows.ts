@@ -3,9 +3,9 @@
  * the hashes in the state engine batch by batch. Used for every warehouse the state engine cannot read itself.
  */
 import { WarehouseError } from './errors.js';
-import { familyOf, type IdentifierFamily, type IdentifierType } from './identifier-types.js';
+import { familyOf, REJECT_REASONS, type IdentifierFamily, type IdentifierType } from './identifier-types.js';
 import type { Progress } from './logger.js';
-import { normalizeIdentifier } from './normalize/normalize-identifier.js';
+import { createNormalizeCounts, normalizeColumn } from './normalize/normalize-column.js';
 import type { DiffSession } from './state-store.js';
 import type { ColumnStats } from './sync-report.js';
 import type { RowBatch, Warehouse } from './warehouse.js';
@@ -29,7 +29,7 @@ export async function ingestRows(
   req: IngestRequest,
   progress: Progress,
 ): Promise<{ sourceRows: number; columns: ColumnStats[] }> {
-  const stats: ColumnStats[] = req.columns.map((c) => ({ column: c.column, type: c.type, hashed: 0, prehashed: 0, empty: 0, rejected: {} }));
+  const counts = req.columns.map(() => createNormalizeCounts());
   const families = req.columns.map((c) => familyOf(c.type));
   let indexes: number[] | undefined;
   let sourceRows = 0;
@@ -38,24 +38,22 @@ export async function ingestRows(
     const hashes: string[] = [];
     const batchFamilies: IdentifierFamily[] = [];
     for (let c = 0; c < req.columns.length; c++) {
-      const values = batch.columns[indexes[c]!]!;
-      const type = req.columns[c]!.type;
-      const s = stats[c]!;
-      for (let r = 0; r < batch.rowCount; r++) {
-        const outcome = normalizeIdentifier(type, values[r]);
-        if (outcome.status === 'ok') {
-          hashes.push(outcome.hash);
-          batchFamilies.push(families[c]!);
-          if (outcome.prehashed) s.prehashed++;
-          else s.hashed++;
-        } else if (outcome.status === 'empty') s.empty++;
-        else s.rejected[outcome.reason] = (s.rejected[outcome.reason] ?? 0) + 1;
+      for (const hash of normalizeColumn(req.columns[c]!.type, batch.columns[indexes[c]!]!, counts[c])) {
+        if (hash === null) continue;
+        hashes.push(hash);
+        batchFamilies.push(families[c]!);
       }
     }
     await session.appendRecords(hashes, batchFamilies);
     sourceRows += batch.rowCount;
     progress.tick(batch.rowCount);
   }
+  const stats: ColumnStats[] = req.columns.map((c, i) => {
+    const n = counts[i]!;
+    const rejected: ColumnStats['rejected'] = {};
+    for (const reason of REJECT_REASONS) if (n.rejected[reason] > 0) rejected[reason] = n.rejected[reason];
+    return { column: c.column, type: c.type, hashed: n.ok - n.prehashed, prehashed: n.prehashed, empty: n.empty, rejected };
+  });
   return { sourceRows, columns: stats };
 }
 

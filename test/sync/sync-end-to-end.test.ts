@@ -93,6 +93,11 @@ describe('first sync and churn', () => {
     expect(fx.membership()).toEqual(expectedHashes(people));
     expect(fx.membership().size).toBe(3);
     for (const record of fx.membership()) expect(record).toMatch(/^[0-9a-f]{64}$/);
+    // the streamed path (any non-DuckDB warehouse) counts exactly like the in-engine one
+    const streamed = await fx.syncJson(['plan'], { PINSYNC_NO_PUSHDOWN: '1' });
+    expect(streamed.report.columns).toEqual(report.columns);
+    expect(streamed.report.rejected).toEqual(report.rejected);
+    expect(streamed.report.sourceRows).toBe(report.sourceRows);
   });
 });
 
