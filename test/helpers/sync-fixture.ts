@@ -6,14 +6,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { main } from '../../cli/pinsync.js';
 import { normalizeIdentifier } from '../../core/normalize/normalize-identifier.js';
 import type { IdentifierType } from '../../core/identifier-types.js';
 import type { SyncReport } from '../../core/sync-report.js';
 import { openDuckDb } from '../../connectors/duckdb/open-duckdb.js';
+import { type CliResult, runCli } from './run-cli.js';
 import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
 import { assertSpecCompliant } from '../contract/assert-spec-compliant.js';
 import type { EmulatorOptions } from '../../connectors/pinterest/emulator/emulator-options.js';
@@ -31,12 +30,6 @@ export interface Person {
   email?: string | null;
   gaid?: string | null;
   idfa?: string | null;
-}
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
 }
 
 export interface SyncOverrides {
@@ -135,20 +128,8 @@ export class SyncFixture {
   }
 
   /** Runs the CLI in this process. */
-  async cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    stdout.on('data', (d: Buffer) => out.push(d));
-    stderr.on('data', (d: Buffer) => err.push(d));
-    const code = await main([...args, '-c', this.configPath], {
-      stdout,
-      stderr,
-      env: { PINTEREST_ACCESS_TOKEN: TOKEN, PINSYNC_LOG_LEVEL: 'warn', ...env },
-      cwd: this.dir,
-    });
-    return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+  cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return runCli([...args, '-c', this.configPath], { env: { PINTEREST_ACCESS_TOKEN: TOKEN, PINSYNC_LOG_LEVEL: 'warn', ...env }, cwd: this.dir });
   }
 
   /** `sync --json` (or `plan --format json`) and the parsed report of the single sync. */

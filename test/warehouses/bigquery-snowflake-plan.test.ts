@@ -7,9 +7,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/pinsync.js';
+import { runCli } from '../helpers/run-cli.js';
 import type { SyncReport } from '../../core/sync-report.js';
 import { FAKE_SUBJECT_TOKEN, startBigQueryFake, type RunningBigQueryFake } from '../fakes/bigquery-fake.js';
 import { startSnowflakeFake, type RunningSnowflakeFake } from '../fakes/snowflake-fake.js';
@@ -79,24 +78,14 @@ afterAll(async () => {
 });
 
 async function plan(): Promise<{ code: number; reports: SyncReport[]; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (d: Buffer) => out.push(d));
-  stderr.on('data', (d: Buffer) => err.push(d));
-  const code = await main(['plan', '--format', 'json', '-c', join(dir, 'pinsync.yaml')], {
-    stdout,
-    stderr,
+  const res = await runCli(['plan', '--format', 'json', '-c', join(dir, 'pinsync.yaml')], {
     env: { SF_PASSWORD: FAKE_USER.password, PINSYNC_LOG_LEVEL: 'warn' },
     cwd: dir,
   });
-  const text = Buffer.concat(out).toString('utf8');
-  const stderrText = Buffer.concat(err).toString('utf8');
   try {
-    return { code, reports: (JSON.parse(text) as { syncs: SyncReport[] }).syncs, stderr: stderrText };
+    return { code: res.code, reports: (JSON.parse(res.stdout) as { syncs: SyncReport[] }).syncs, stderr: res.stderr };
   } catch {
-    throw new Error(`plan printed no JSON (exit ${code}).\nstdout: ${text}\nstderr: ${stderrText}`);
+    throw new Error(`plan printed no JSON (exit ${res.code}).\nstdout: ${res.stdout}\nstderr: ${res.stderr}`);
   }
 }
 
