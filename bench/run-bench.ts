@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sampleSyncConfig } from '../demo/sample-warehouse.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const DIR = join(ROOT, '.bench');
@@ -68,26 +69,7 @@ async function main(): Promise<void> {
   try {
     await writeFile(
       join(DIR, 'pinsync.yaml'),
-      [
-        'state: duckdb:state.duckdb',
-        'warehouses:',
-        '  local: { type: duckdb, path: warehouse.duckdb }',
-        'destinations:',
-        '  pinterest:',
-        '    type: pinterest',
-        '    adAccountId: "549755885175"',
-        `    apiBaseUrl: ${baseUrl}`,
-        '    auth: { accessToken: pinsync-emulator-token }',
-        `    batch: { maxRecords: ${batch} }`,
-        'syncs:',
-        '  - name: bench',
-        '    warehouse: local',
-        '    query: select email, gaid, idfa from customers where subscribed',
-        '    identifiers: { email: email, gaid: maid, idfa: idfa }',
-        '    audience: { name: Bench audience }',
-        '    guardrails: { maxRemovePercent: 50 }',
-        '',
-      ].join('\n'),
+      sampleSyncConfig({ apiBaseUrl: baseUrl, syncName: 'bench', audienceName: 'Bench audience', maxRecords: batch, maxRemovePercent: 50 }),
     );
 
     const floorFirst = await phase('floor (first)', ['floor', 'empty']);

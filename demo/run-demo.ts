@@ -9,12 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../cli/pinsync.js';
 import { openDuckDb } from '../connectors/duckdb/open-duckdb.js';
 import { startEmulator } from '../connectors/pinterest/emulator/emulator-server.js';
-import { buildSampleWarehouse, churnSampleWarehouse } from './sample-warehouse.js';
+import { buildSampleWarehouse, churnSampleWarehouse, sampleSyncConfig } from './sample-warehouse.js';
 
 const DEMO_DIR = resolve(fileURLToPath(new URL('..', import.meta.url)), '.demo');
 const CUSTOMERS = Number(process.env.PINSYNC_DEMO_CUSTOMERS ?? 40_000);
-const TOKEN = 'pinsync-emulator-token';
-const AD_ACCOUNT = '549755885175';
 
 function banner(text: string): void {
   process.stdout.write(`\n\x1b[1m== ${text} ==\x1b[0m\n\n`);
@@ -44,25 +42,7 @@ async function demo(): Promise<void> {
     process.stdout.write(`Pinterest emulator listening on ${emulator.baseUrl}\n`);
     await writeFile(
       join(DEMO_DIR, 'pinsync.yaml'),
-      [
-        'state: duckdb:state.duckdb',
-        'warehouses:',
-        '  local: { type: duckdb, path: warehouse.duckdb }',
-        'destinations:',
-        '  pinterest:',
-        '    type: pinterest',
-        `    adAccountId: "${AD_ACCOUNT}"`,
-        `    apiBaseUrl: ${emulator.baseUrl}`,
-        '    auth:',
-        `      accessToken: "\${PINTEREST_ACCESS_TOKEN:-${TOKEN}}"`,
-        'syncs:',
-        '  - name: subscribers',
-        '    warehouse: local',
-        '    query: select email, gaid, idfa from customers where subscribed',
-        '    identifiers: { email: email, gaid: maid, idfa: idfa }',
-        '    audience: { name: Newsletter subscribers }',
-        '',
-      ].join('\n'),
+      sampleSyncConfig({ apiBaseUrl: emulator.baseUrl, syncName: 'subscribers', audienceName: 'Newsletter subscribers' }),
     );
 
     banner('plan: what would be sent (nothing is sent or stored)');

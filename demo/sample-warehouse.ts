@@ -3,6 +3,7 @@
  * warehouses hold (mixed case, stray whitespace, invalid emails, missing and zeroed device ids, prehashed values).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { DEFAULT_AD_ACCOUNT_ID, DEFAULT_TOKEN } from '../connectors/pinterest/emulator/emulator-options.js';
 
 /** Creates `customers(customer_id, email, gaid, idfa, subscribed)` with `count` rows. */
 export async function buildSampleWarehouse(conn: DuckDBConnection, count: number): Promise<void> {
@@ -58,4 +59,31 @@ function deviceSql(i: string, salt: string, missingEvery: number, zeroEvery: num
       WHEN ${i} % 101 = 0 THEN substr(${hex}, 1, 20)
       ELSE ${upper ? `upper(${uuid})` : uuid}
     END`;
+}
+
+/**
+ * A pinsync config that syncs the sample warehouse's subscribers into the emulator at `apiBaseUrl` (the demo's and
+ * the benchmark's). Paths are relative to the folder the config is written to.
+ */
+export function sampleSyncConfig(opts: { apiBaseUrl: string; syncName: string; audienceName: string; maxRecords?: number; maxRemovePercent?: number }): string {
+  return [
+    'state: duckdb:state.duckdb',
+    'warehouses:',
+    '  local: { type: duckdb, path: warehouse.duckdb }',
+    'destinations:',
+    '  pinterest:',
+    '    type: pinterest',
+    `    adAccountId: "${DEFAULT_AD_ACCOUNT_ID}"`,
+    `    apiBaseUrl: ${opts.apiBaseUrl}`,
+    `    auth: { accessToken: "\${PINTEREST_ACCESS_TOKEN:-${DEFAULT_TOKEN}}" }`,
+    ...(opts.maxRecords === undefined ? [] : [`    batch: { maxRecords: ${opts.maxRecords} }`]),
+    'syncs:',
+    `  - name: ${opts.syncName}`,
+    '    warehouse: local',
+    '    query: select email, gaid, idfa from customers where subscribed',
+    '    identifiers: { email: email, gaid: maid, idfa: idfa }',
+    `    audience: { name: ${opts.audienceName} }`,
+    ...(opts.maxRemovePercent === undefined ? [] : [`    guardrails: { maxRemovePercent: ${opts.maxRemovePercent} }`]),
+    '',
+  ].join('\n');
 }
