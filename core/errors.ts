@@ -3,7 +3,8 @@
  * has to guess how bad a failure was. DESIGN §1: 0 ok, 1 a sync failed, 2 usage/config, 3 guardrail.
  */
 
-export const EXIT = { ok: 0, syncFailed: 1, usage: 2, guardrail: 3 } as const;
+// 130 = 128 + SIGINT, what shells report for a command stopped by Ctrl-C; an interrupted run is neither failed nor ok.
+export const EXIT = { ok: 0, syncFailed: 1, usage: 2, guardrail: 3, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export class PinsyncError extends Error {
@@ -64,6 +65,13 @@ export class StateError extends PinsyncError {
 export class LockHeldError extends PinsyncError {
   constructor(message: string) {
     super('PINSYNC_LOCKED', message, EXIT.syncFailed);
+  }
+}
+
+/** A run stopped by SIGINT/SIGTERM/SIGHUP: what was acknowledged is kept, the next run sends the rest. */
+export class InterruptedError extends PinsyncError {
+  constructor(message: string) {
+    super('PINSYNC_INTERRUPTED', message, EXIT.interrupted);
   }
 }
 

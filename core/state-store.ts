@@ -20,6 +20,11 @@ export interface SyncRecord {
   normalizationVersion: number;
   /** Name of a list whose creation was sent but not acknowledged (a crash between the two). */
   pendingListName: string | null;
+  /**
+   * Ids of the lists that already had `pendingListName` before the create was sent: a list found by that name later
+   * is this sync's own only if it is not one of these. Null when no create is pending.
+   */
+  pendingListKnownIds: string[] | null;
   /** Largest batch Pinterest accepted after refusing a bigger one as too large; null when never refused. */
   maxBatchRecords: number | null;
   /** Records currently acknowledged. */

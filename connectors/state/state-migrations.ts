@@ -14,7 +14,10 @@ interface Migration {
 }
 
 /** Every migration ever shipped, oldest first. Never edit a shipped one: add the next. */
-export const STATE_MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', file: 'state-schema-v1' }];
+export const STATE_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', file: 'state-schema-v1' },
+  { version: 2, name: 'adoption-and-leases', file: 'state-schema-v2' },
+];
 
 export const STATE_SCHEMA_VERSION = STATE_MIGRATIONS[STATE_MIGRATIONS.length - 1]!.version;
 

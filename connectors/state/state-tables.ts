@@ -1,4 +1,4 @@
-/** Row types of the state tables (sql/default/state-schema-v1.sql), for kysely. */
+/** Row types of the state tables (sql/default/state-schema-v*.sql), for kysely. */
 import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -12,6 +12,7 @@ export interface SyncsTable {
   normalization_version: number;
   pending_list_name: string | null;
   max_batch_records: number | null;
+  pending_list_known_ids: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -46,6 +47,9 @@ export interface LocksTable {
   run_id: number | null;
   acquired_at: Timestamp;
   heartbeat_at: Timestamp;
+  owner_token: string | null;
+  process_started_at: Timestamp | null;
+  expires_at: Timestamp | null;
 }
 
 export interface TokensTable {

@@ -104,6 +104,7 @@ export class DuckDbStateStore implements StateStore {
       audienceId: row.audience_id,
       normalizationVersion: row.normalization_version,
       pendingListName: row.pending_list_name,
+      pendingListKnownIds: row.pending_list_known_ids === null ? null : (JSON.parse(row.pending_list_known_ids) as string[]),
       maxBatchRecords: row.max_batch_records,
       membershipCount: Number(count.rows[0]?.n ?? 0),
     };
@@ -117,6 +118,9 @@ export class DuckDbStateStore implements StateStore {
       ...(patch.audienceId !== undefined && { audience_id: patch.audienceId }),
       ...(patch.normalizationVersion !== undefined && { normalization_version: patch.normalizationVersion }),
       ...(patch.pendingListName !== undefined && { pending_list_name: patch.pendingListName }),
+      ...(patch.pendingListKnownIds !== undefined && {
+        pending_list_known_ids: patch.pendingListKnownIds === null ? null : JSON.stringify(patch.pendingListKnownIds),
+      }),
       ...(patch.maxBatchRecords !== undefined && { max_batch_records: patch.maxBatchRecords }),
     };
     const existing = await this.db.selectFrom('syncs').select('id').where('name', '=', name).executeTakeFirst();
