@@ -5,7 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT } from '../core/errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 import { type CliIo, processIo } from './cli-io.js';
 import { authCommand } from './commands/auth-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
@@ -21,7 +21,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
   const withConfig = <T>(y: Argv<T>) =>
     y.option('config', { alias: 'c', type: 'string', default: 'pinsync.yaml', describe: 'config file (relative paths in it resolve against its folder)' });
-  const withSyncs = <T>(y: Argv<T>) => y.option('sync', { type: 'string', array: true, describe: 'only this sync (repeatable); default: all' });
+  const withSyncs = <T>(y: Argv<T>) =>
+    y.option('sync', { type: 'string', array: true, coerce: syncNames, describe: 'only this sync (repeatable); default: all' });
   const withLogs = <T>(y: Argv<T>) =>
     y
       .option('log-level', { type: 'string', choices: ['silent', 'error', 'warn', 'info', 'debug'], describe: 'stderr log level (default info, or $PINSYNC_LOG_LEVEL)' })
@@ -79,7 +80,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       (y) =>
         withSyncs(withConfig(y))
           .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
-          .option('limit', { type: 'number', default: 20, describe: 'most recent runs to show' }),
+          .option('limit', { type: 'number', default: 20, coerce: runLimit, describe: 'most recent runs to show' }),
       async (a) => {
         exitCode = await runsCommand({ config: a.config, sync: a.sync, json: a.json, limit: a.limit }, io);
       },
@@ -109,35 +110,61 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
-    .fail((msg, err) => {
-      if (err) throw err;
-      io.stderr.write(`pinsync: ${msg}\nRun pinsync --help for usage.\n`);
-      exitCode = EXIT.usage;
+    // Throwing is what keeps the handler from running: with exitProcess(false) a .fail() that returns lets yargs go
+    // on and run the command with whatever it could parse (`sync --dryrun` would sync for real).
+    .fail((msg: string | null, err: Error | undefined) => {
+      throw new UsageError(msg ?? err?.message ?? 'invalid command line');
     });
-  await parser.parseAsync();
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`pinsync: ${err.message}\nRun pinsync --help for usage.\n`);
+    return EXIT.usage;
+  }
   return exitCode;
+}
+
+/** `--sync` without a name (or `--sync "$UNSET"`) would otherwise mean every sync: refuse it instead. */
+function syncNames(names: string[]): string[] {
+  if (names.length === 0 || names.some((n) => n.trim() === '')) {
+    throw new UsageError('--sync needs a sync name (repeat it for several); leave --sync out to run every sync');
+  }
+  return names;
+}
+
+function runLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number of at least 1');
+  return limit;
 }
 
 // Run when executed directly (bin, tsx), not when imported by tests or the demo.
 const invokedDirectly = process.argv[1] !== undefined && /pinsync(\.[cm]?[jt]s)?$/.test(process.argv[1]);
 if (invokedDirectly) {
+  // The first stop signal lets the Pinterest request in flight finish and be acknowledged, then the run stops before
+  // its next batch and is recorded as interrupted (exit 130); a second one quits at once. SIGHUP counts too: a
+  // closed terminal or an ssh session that drops must not leave a run recorded as `running`.
   const controller = new AbortController();
-  let interrupts = 0;
+  let stops = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write(`pinsync: ${signal}: finishing the batch in flight, then stopping (again to quit at once)\n`);
+    stops++;
+    if (stops > 1) process.exit(EXIT.interrupted);
+    if (signal === 'SIGHUP') {
+      // The terminal is gone: writing to it fails with EIO/EPIPE, which must not crash the orderly stop.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    }
+    process.stderr.write(`pinsync: ${signal}: finishing the request in flight, then stopping (send it again to quit at once)\n`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   main(hideBin(process.argv), processIo(controller.signal)).then(
     (code) => {
-      process.exitCode = code;
+      // A stop that arrived between syncs skips the rest without any sync reporting it: still an interrupted command.
+      process.exitCode = controller.signal.aborted && code === EXIT.ok ? EXIT.interrupted : code;
     },
     (err: unknown) => {
       process.stderr.write(`pinsync: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = EXIT.usage;
+      process.exitCode = controller.signal.aborted ? EXIT.interrupted : EXIT.usage;
     },
   );
 }

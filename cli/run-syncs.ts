@@ -2,7 +2,6 @@
  * `plan` and `sync`: load the config, open the state, run each selected sync in turn and render the reports.
  * One failed sync does not stop the others; the worst exit code wins.
  */
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfig } from '../core/config/load-config.js';
 import { EXIT, PinsyncError, exitCodeOf } from '../core/errors.js';
@@ -12,12 +11,15 @@ import { selectSyncs, syncJobFromConfig } from '../core/sync-jobs.js';
 import type { SyncReport } from '../core/sync-report.js';
 import type { Warehouse } from '../core/warehouse.js';
 import { createPinterestDestination } from '../connectors/pinterest/create-pinterest-destination.js';
+import { assertPinterestAuthorized, assertPinterestCredentialsSet } from '../connectors/pinterest/pinterest-oauth-preflight.js';
 import { openStateStore } from '../connectors/state/open-state-store.js';
 import { createWarehouse } from '../connectors/warehouses/create-warehouse.js';
 import type { CliIo } from './cli-io.js';
+import { colorAllowed } from './output/ansi.js';
 import { createLogger } from './output/create-logger.js';
 import { createProgress } from './output/create-progress.js';
 import { overallExitCode, renderReports } from './output/render-report.js';
+import { prepareReportFile, writeReportFile } from './output/report-file.js';
 import { reportCommandError } from './report-command-error.js';
 
 export interface RunSyncsArgs {
@@ -44,13 +46,22 @@ export interface RunSyncsArgs {
 }
 
 export async function runSyncs(args: RunSyncsArgs, io: CliIo): Promise<number> {
-  const logger = createLogger({ level: args.logLevel ?? io.env.PINSYNC_LOG_LEVEL, json: args.logJson, stream: io.stderr });
+  const logger = createLogger({ level: args.logLevel ?? io.env.PINSYNC_LOG_LEVEL, json: args.logJson, stream: io.stderr, color: colorAllowed(io.stderr, io.env) });
   let state: StateStore | undefined;
   const warehouses = new Map<string, Warehouse>();
   try {
-    const config = await loadConfig(resolve(io.cwd, args.config), io.env);
+    // Credentials are checked below, only for the destinations a real sync writes to: plan needs none.
+    const config = await loadConfig(resolve(io.cwd, args.config), io.env, { deferCredentials: true });
     const selected = selectSyncs(config, args.sync);
+    const destinations = [...new Set(selected.map((s) => s.destination))];
+    if (!args.dryRun) for (const name of destinations) assertPinterestCredentialsSet(config, name, args.config);
+    const outFile = args.out === undefined ? undefined : resolve(io.cwd, args.out);
+    if (outFile !== undefined) await prepareReportFile(outFile, args.out!);
     state = await openStateStore(config.state, { planOnly: args.dryRun });
+    // Before anything is read: a destination that was never authorized would otherwise fail only at the first push.
+    if (!args.dryRun) {
+      for (const name of destinations) await assertPinterestAuthorized(config, name, state, { destinationName: name, configPath: args.config });
+    }
     const progress = createProgress({ stream: io.stderr as NodeJS.WriteStream, enabled: args.format !== 'json' || args.out !== undefined });
     const reports: SyncReport[] = [];
     for (const sync of selected) {
@@ -74,11 +85,19 @@ export async function runSyncs(args: RunSyncsArgs, io: CliIo): Promise<number> {
         await destination?.close();
       }
     }
-    const text = renderReports(reports, args.format, { color: args.format === 'table' && args.out === undefined && io.stdout.isTTY === true });
-    if (args.out !== undefined) {
-      await writeFile(resolve(io.cwd, args.out), text);
-      logger.info(`report written to ${args.out}`);
-    } else io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const text = renderReports(reports, args.format, { color: args.format === 'table' && args.out === undefined && colorAllowed(io.stdout, io.env) });
+    let toStdout = outFile === undefined;
+    if (outFile !== undefined) {
+      try {
+        await writeReportFile(outFile, text);
+        logger.info(`report written to ${args.out}`);
+      } catch (err) {
+        // The syncs have run: their outcome stands, and their report goes to stdout rather than being lost.
+        logger.error(`--out ${args.out}: could not write the report (${(err as NodeJS.ErrnoException).code ?? 'error'}); printing it to stdout instead`);
+        toStdout = true;
+      }
+    }
+    if (toStdout) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return overallExitCode(reports);
   } catch (err) {
     reportCommandError(err, io);

@@ -20,3 +20,55 @@ export function recordsPerBatch(limits: BatchLimits): number {
   const byBytes = Math.floor((limits.maxBytes - ENVELOPE_BYTES) / BYTES_PER_RECORD);
   return Math.max(1, Math.min(limits.maxRecords, byBytes));
 }
+
+/** Clean requests in a row after which a size Pinterest once refused is tried doubled. */
+export const PROBE_AFTER_CLEAN_BATCHES = 10;
+
+/**
+ * The records-per-request size over one run. A request refused as too large halves it; after
+ * PROBE_AFTER_CLEAN_BATCHES accepted requests in a row it doubles again, up to the configured size, so one bad
+ * minute (a proxy, a transient limit) does not shrink every later run forever. A probe that is refused again means
+ * the limit is real: no more probing in this run (the next run probes once more).
+ */
+export class AdaptiveBatchSize {
+  #current: number;
+  #clean = 0;
+  #probing = false;
+  #probeRefused = false;
+
+  /** `configured`: the size the config allows; `start`: where this run begins (a remembered smaller size). */
+  constructor(
+    readonly configured: number,
+    start: number,
+    private readonly probeAfter: number = PROBE_AFTER_CLEAN_BATCHES,
+  ) {
+    this.#current = Math.max(1, Math.min(configured, start));
+  }
+
+  /** Records to put in the next request. */
+  get current(): number {
+    return this.#current;
+  }
+
+  /** A request of `records` was refused as too large: the size each half is split into, and whether the size shrank. */
+  refused(records: number): { half: number; shrank: boolean } {
+    this.#clean = 0;
+    if (this.#probing) this.#probeRefused = true;
+    this.#probing = false;
+    const half = Math.max(1, Math.floor(records / 2));
+    const shrank = half < this.#current;
+    if (shrank) this.#current = half;
+    return { half, shrank };
+  }
+
+  /** A request was accepted. Returns the new size when this was the clean run that earns a probe, else undefined. */
+  accepted(): number | undefined {
+    this.#clean++;
+    this.#probing = false;
+    if (this.#probeRefused || this.#current >= this.configured || this.#clean < this.probeAfter) return undefined;
+    this.#current = Math.min(this.configured, this.#current * 2);
+    this.#clean = 0;
+    this.#probing = true;
+    return this.#current;
+  }
+}

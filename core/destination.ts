@@ -64,6 +64,8 @@ export interface AudienceDestination {
   getCustomerList(listId: string, opts?: { signal?: AbortSignal }): Promise<CustomerListInfo>;
   /** Every customer list of the ad account (follows bookmark pagination). */
   listCustomerLists(opts?: { signal?: AbortSignal }): Promise<CustomerListInfo[]>;
+  /** Every audience the ad account owns (follows bookmark pagination). */
+  listAudiences(opts?: { signal?: AbortSignal }): Promise<AudienceInfo[]>;
   /** Creates a CUSTOMER_LIST audience on the list. */
   createAudience(req: { name: string; customerListId: string; description?: string }, opts?: { signal?: AbortSignal }): Promise<AudienceInfo>;
   /** Reads an audience; rejects with a DestinationError of status 404 when it does not exist. */

@@ -2,13 +2,13 @@
  * The generic ingest path: stream the warehouse's rows, normalize and hash each mapped column in Node, and stage
  * the hashes in the state engine batch by batch. Used for every warehouse the state engine cannot read itself.
  */
-import { WarehouseError } from './errors.js';
 import { familyOf, REJECT_REASONS, type IdentifierFamily, type IdentifierType } from './identifier-types.js';
 import type { Progress } from './logger.js';
 import { createNormalizeCounts, normalizeColumn } from './normalize/normalize-column.js';
+import { resolveResultColumns } from './result-columns.js';
 import type { DiffSession } from './state-store.js';
 import type { ColumnStats } from './sync-report.js';
-import type { RowBatch, Warehouse } from './warehouse.js';
+import type { Warehouse } from './warehouse.js';
 
 export interface IngestRequest {
   /** Sync name, for errors. */
@@ -32,9 +32,13 @@ export async function ingestRows(
   const counts = req.columns.map(() => createNormalizeCounts());
   const families = req.columns.map((c) => familyOf(c.type));
   let indexes: number[] | undefined;
+  // Checked before any row is read where the engine can tell (a misnamed column then fails even on an empty
+  // result), else on the first batch.
+  const described = await warehouse.describeColumns?.({ sql: req.sql, syncName: req.syncName, signal: req.signal });
+  if (described) indexes = resolveResultColumns(req.syncName, req.columns, described);
   let sourceRows = 0;
   for await (const batch of warehouse.read({ sql: req.sql, syncName: req.syncName, batchSize: req.batchSize, signal: req.signal })) {
-    indexes ??= resolveColumns(req, batch);
+    indexes ??= resolveResultColumns(req.syncName, req.columns, batch.columnNames);
     const hashes: string[] = [];
     const batchFamilies: IdentifierFamily[] = [];
     for (let c = 0; c < req.columns.length; c++) {
@@ -55,21 +59,4 @@ export async function ingestRows(
     return { column: c.column, type: c.type, hashed: n.ok - n.prehashed, prehashed: n.prehashed, empty: n.empty, rejected };
   });
   return { sourceRows, columns: stats };
-}
-
-// Column names are matched case-insensitively: Snowflake upper-cases unquoted names, Postgres lower-cases them.
-function resolveColumns(req: IngestRequest, batch: RowBatch): number[] {
-  const lower = batch.columnNames.map((n) => n.toLowerCase());
-  return req.columns.map(({ column }) => {
-    const exact = batch.columnNames.indexOf(column);
-    if (exact >= 0) return exact;
-    const i = lower.indexOf(column.toLowerCase());
-    if (i < 0) {
-      throw new WarehouseError(
-        'PINSYNC_WAREHOUSE_COLUMN',
-        `sync ${req.syncName}: the query returned no column "${column}" (it returned: ${batch.columnNames.join(', ') || 'no columns'})`,
-      );
-    }
-    return i;
-  });
 }

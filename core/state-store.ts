@@ -59,6 +59,10 @@ export interface RunRecord {
   removesSent: number;
   /** Batches acknowledged so far. */
   batches: number;
+  /** The list this run's acknowledged batches went to (a killed run never wrote the report that says so). */
+  customerListId: string | null;
+  /** Recorded as `running`, but no live process holds its lock: it was killed (the next run marks it interrupted). */
+  holderGone: boolean;
 }
 
 /** Who holds a lock, for the message the second runner sees. */
@@ -67,8 +71,18 @@ export interface LockOwner {
   pid: number;
   /** Host name. */
   host: string;
-  /** Run id the lock was taken for. */
+  /** Run id the lock was taken for; null until `setRun` (the lock is taken before the run is recorded). */
   runId: number | null;
+  /** When the holder's process started; default: this process's start. */
+  processStartedAt?: Date;
+}
+
+/** A sync's lock, held until released (or until its holder is gone). */
+export interface SyncLock {
+  /** Records the run the lock was taken for, so a second runner's message names it. */
+  setRun(runId: number): Promise<void>;
+  /** Gives the lock up. Safe to call more than once. */
+  release(): Promise<void>;
 }
 
 /** One batch Pinterest accepted; applied to the membership in the same transaction that records it. */
@@ -109,6 +123,8 @@ export interface PushdownQuery {
   syncName: string;
   /** DuckDB file to attach read-only, or ':memory:' for a query that reads files itself. */
   attachPath: string;
+  /** Folder relative file paths inside the query resolve against (the config's); unset: the working directory. */
+  fileSearchPath?: string | undefined;
   /** The user's SQL. */
   sql: string;
   /** Mapped columns, in config order. */
@@ -149,8 +165,17 @@ export interface StateStore {
   saveSync(name: string, patch: Partial<Omit<SyncRecord, 'name' | 'membershipCount'>>): Promise<SyncRecord>;
   /** Forgets a sync's acknowledged membership (e.g. the list was recreated). */
   clearMembership(name: string): Promise<void>;
-  /** Takes the sync's lock or throws LockHeldError naming the holder; a lock left by a dead process is taken over. */
-  acquireLock(syncName: string, owner: LockOwner): Promise<{ release(): Promise<void> }>;
+  /**
+   * Takes the sync's lock or throws LockHeldError naming the holder (run, host, pid, process start). Guarantees:
+   * - at most one live holder per sync among every process that shares this state, and within one process (several
+   *   syncs, a scheduler) two locks of one sync exclude each other;
+   * - a holder that is gone (killed, OOM, container stopped) never locks out the next run, whatever its pid says:
+   *   liveness never rests on a PID, since containers reuse PID 1. A DuckDB file is open for writing by one process
+   *   at a time (the engine's file lock), so a lock row that is not one of this process's live locks is stale and is
+   *   taken over at once. Shared state (Postgres) has no such proof: there the lock is a lease whose `expires_at` the
+   *   holder's heartbeat moves forward, and a lock past its lease is taken over.
+   */
+  acquireLock(syncName: string, owner: LockOwner): Promise<SyncLock>;
   /** Records a run as started; marks earlier runs of the sync that never finished as interrupted. */
   startRun(syncName: string, startedAt: Date): Promise<number>;
   /** Records how a run ended. */

@@ -10,14 +10,16 @@
  * - Adds go before removes so a churned audience never dips (a list below 100 matches turns TOO_SMALL).
  */
 import { hostname } from 'node:os';
-import { recordsPerBatch } from './batching.js';
+import { AdaptiveBatchSize, PROBE_AFTER_CLEAN_BATCHES, recordsPerBatch } from './batching.js';
 import { type AudienceDestination, type AudienceInfo, type CustomerListInfo, DESTINATION_ERROR_CODES, type ListType } from './destination.js';
-import { DestinationError, EXIT, GuardrailError, PinsyncError, UsageError, exitCodeOf } from './errors.js';
+import { DestinationError, EXIT, GuardrailError, InterruptedError, PinsyncError, UsageError, exitCodeOf } from './errors.js';
 import { evaluateGuardrails } from './guardrails.js';
+import { decideList, type PendingCreate } from './list-adoption.js';
 import { familyOf, REJECT_REASONS, type RejectReason } from './identifier-types.js';
 import { ingestRows } from './ingest-rows.js';
 import { type Logger, noProgress, type Progress, silentLogger } from './logger.js';
 import { NORMALIZATION_VERSION } from './normalize/normalization-version.js';
+import { scrubErrorText } from './scrub-error-text.js';
 import type { DiffSession, StateStore, SyncRecord } from './state-store.js';
 import type { SyncJob, SyncOptions } from './sync-job.js';
 import type { ColumnStats, SyncReport } from './sync-report.js';
@@ -46,17 +48,22 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
   const { state } = deps;
   let lock: { release(): Promise<void> } | undefined;
   let session: DiffSession | undefined;
+  // The phase under way, so a run that stops part-way still reports how long that phase took.
+  let phase: keyof SyncReport['phases'] | undefined;
+  let phaseStart = performance.now();
   try {
     let sync = await state.getSync(job.name);
     checkStoredSync(job, sync, options);
     let listBefore: CustomerListInfo | undefined;
     if (!options.dryRun) {
       if (!deps.destination) throw new UsageError('a sync needs a Pinterest destination');
-      lock = await state.acquireLock(job.name, { pid: process.pid, host: hostname(), runId: null });
+      const held = await state.acquireLock(job.name, { pid: process.pid, host: hostname(), runId: null });
+      lock = held;
       report.runId = await state.startRun(job.name, startedAt);
+      await held.setRun(report.runId);
       if (options.recreate && sync?.customerListId) {
         report.warnings.push(`--recreate: forgot customer list ${sync.customerListId}${sync.audienceId ? ` and audience ${sync.audienceId}` : ''}; a new list and audience get the full membership`);
-        await state.saveSync(job.name, { customerListId: null, audienceId: null, pendingListName: null });
+        await state.saveSync(job.name, { customerListId: null, audienceId: null, pendingListName: null, pendingListKnownIds: null });
         await state.clearMembership(job.name);
       }
       const adopting = !sync?.customerListId || options.recreate ? job.audience.customerListId : undefined;
@@ -76,20 +83,25 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     session = await state.openDiff(job.name);
     logger.info({ sync: job.name }, 'reading the warehouse');
     progress.start(`${job.name}: reading`);
-    let phaseStart = performance.now();
+    phase = 'readMs';
+    phaseStart = performance.now();
     // A plan with nothing acknowledged needs only counts and samples: the engine need not keep every hash.
     const summaryOnly = options.dryRun && (sync?.membershipCount ?? 0) === 0;
     const ingested = await ingest(job, deps.warehouse, session, options, progress, summaryOnly);
     progress.stop();
     report.phases.readMs = Math.round(performance.now() - phaseStart);
+    phase = 'diffMs';
     phaseStart = performance.now();
     report.sourceRows = ingested.sourceRows;
     report.columns = ingested.columns;
     report.rejected = sumRejected(ingested.columns);
+    report.reached!.read = true;
 
     report.diff = await session.computeDiff({ fullResync: options.fullResync, countsOnly: options.dryRun });
+    report.reached!.diff = true;
     report.samples = { adds: await session.sample('ADD', SAMPLE_SIZE), removes: await session.sample('REMOVE', SAMPLE_SIZE) };
     report.guardrail = evaluateGuardrails(report.diff, job.guardrails, options.force);
+    report.reached!.guardrail = true;
     report.phases.diffMs = Math.round(performance.now() - phaseStart);
     logger.info({ sync: job.name, ...report.diff, readMs: report.phases.readMs, diffMs: report.phases.diffMs }, 'diff computed');
 
@@ -105,8 +117,11 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     }
 
     const destination = deps.destination!;
+    phase = 'pushMs';
     phaseStart = performance.now();
+    report.reached!.push = true;
     await push(job, sync!, state, session, destination, report, options, logger, progress);
+    stopIfInterrupted(job, options, report);
     sync = (await state.getSync(job.name))!;
     await ensureAudience(job, sync, state, destination, report, logger);
     if (options.fullResync && sync.normalizationVersion !== NORMALIZATION_VERSION) {
@@ -114,12 +129,15 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     }
     await reconcile(job, state, destination, report, listBefore, logger);
     report.phases.pushMs = Math.round(performance.now() - phaseStart);
+    phase = undefined;
     report.status = 'succeeded';
     return report;
-  } catch (err) {
+  } catch (thrown) {
     progress.stop();
-    report.status = err instanceof GuardrailError ? 'guardrail' : 'failed';
-    report.error = { code: err instanceof PinsyncError ? err.code : 'PINSYNC_UNEXPECTED', message: messageOf(err) };
+    if (phase !== undefined) report.phases[phase] = Math.round(performance.now() - phaseStart);
+    const err = asInterruption(thrown, job, options, report);
+    report.status = err instanceof GuardrailError ? 'guardrail' : err instanceof InterruptedError ? 'interrupted' : 'failed';
+    report.error = { code: err instanceof PinsyncError ? err.code : 'PINSYNC_UNEXPECTED', message: scrubErrorText(messageOf(err)) };
     report.exitCode = exitCodeOf(err);
     logger.error({ sync: job.name, code: report.error.code }, report.error.message);
     return report;
@@ -160,7 +178,7 @@ function checkStoredSync(job: SyncJob, sync: SyncRecord | undefined, options: Sy
 async function ingest(job: SyncJob, warehouse: Warehouse, session: DiffSession, options: SyncOptions, progress: Progress, summaryOnly: boolean) {
   const attach = warehouse.attachableDuckDb;
   if (attach && session.ingestPushdown && !options.noPushdown) {
-    return session.ingestPushdown({ syncName: job.name, attachPath: attach.path, sql: job.sql, columns: job.columns }, { signal: options.signal, summaryOnly });
+    return session.ingestPushdown({ syncName: job.name, attachPath: attach.path, fileSearchPath: attach.fileSearchPath, sql: job.sql, columns: job.columns }, { signal: options.signal, summaryOnly });
   }
   return ingestRows(warehouse, session, { syncName: job.name, sql: job.sql, columns: job.columns, batchSize: job.readBatchSize, signal: options.signal }, progress);
 }
@@ -179,56 +197,80 @@ async function push(
   const { adds, removes } = report.diff;
   if (adds + removes === 0) return;
   const runId = report.runId!;
-  // A size Pinterest refused before is not tried again: start from the remembered one.
-  let size = Math.min(recordsPerBatch(job.batch), sync.maxBatchRecords ?? Number.MAX_SAFE_INTEGER);
+  // A size Pinterest refused before is not sent first: start from the remembered one and probe upward from there.
+  const configured = recordsPerBatch(job.batch);
+  const batchSize = new AdaptiveBatchSize(configured, sync.maxBatchRecords ?? configured);
   let listId = sync.customerListId ?? undefined;
   let addFrom = 0;
   progress.start(`${job.name}: pushing`, adds + removes);
 
-  // Pinterest refused a batch as too large: halve the size for the rest of the run and in the state. The halves
-  // are position ranges of the frozen delta, so no record is dropped or sent twice by the split itself.
+  // Pinterest refused a batch as too large: halve the size, here and in the state, and say so every time. The
+  // halves are position ranges of the frozen delta, so no record is dropped or sent twice by the split itself.
   const shrink = async (refused: number, err: unknown): Promise<number> => {
     if (refused <= 1) throw err;
-    const smaller = Math.max(1, Math.floor(refused / 2));
-    if (smaller < size) {
-      size = smaller;
+    const { half, shrank } = batchSize.refused(refused);
+    if (shrank) {
+      const size = batchSize.current;
       await state.saveSync(job.name, { maxBatchRecords: size });
       logger.warn({ sync: job.name, batch: size }, `Pinterest refused ${refused} records in one request as too large; sending at most ${size} from now on`);
-      report.warnings.push(`Pinterest refused a batch of ${refused} records as too large; pinsync now sends at most ${size} per request (remembered for later runs)`);
+      report.warnings.push(`Pinterest refused a batch of ${refused} records as too large; pinsync now sends at most ${size} per request (remembered; larger batches are tried again after ${PROBE_AFTER_CLEAN_BATCHES} clean ones)`);
     }
-    return smaller;
+    return half;
   };
-  const acknowledged = (op: 'ADD' | 'REMOVE', count: number) => {
+  const acknowledged = async (op: 'ADD' | 'REMOVE', count: number): Promise<void> => {
     if (op === 'ADD') report.sent.adds += count;
     else report.sent.removes += count;
     report.sent.batches++;
     progress.tick(count);
+    const grown = batchSize.accepted();
+    if (grown === undefined) return;
+    // Remembered now: a refusal of the probe writes the smaller size back; the configured size is no limit to keep.
+    await state.saveSync(job.name, { maxBatchRecords: grown >= configured ? null : grown });
+    logger.info({ sync: job.name, batch: grown }, `trying ${grown} records per request after ${PROBE_AFTER_CLEAN_BATCHES} accepted batches`);
+    if (grown >= configured) report.warnings.push(`Pinterest took ${PROBE_AFTER_CLEAN_BATCHES} batches in a row after refusing a larger one; back to ${grown} records per request, the configured size`);
   };
 
   if (!listId && adds > 0) {
-    listId = await findPendingList(job, sync, state, destination, report, logger);
+    let uncertainCreates = 0;
+    let pending: PendingCreate | undefined = sync.pendingListName ? { name: sync.pendingListName, knownIds: sync.pendingListKnownIds } : undefined;
     while (!listId) {
-      const first = await session.readRange('ADD', 0, Math.min(size, adds));
-      // Remember the creation before sending it: if we die before acknowledging, the next run finds this list
-      // by name instead of creating a second one.
-      await state.saveSync(job.name, { pendingListName: job.audience.name });
+      const decision = decideList({
+        syncName: job.name,
+        adAccountId: job.adAccountId,
+        name: job.audience.name,
+        lists: await destination.listCustomerLists(),
+        pending,
+        allowExisting: options.recreate === true,
+      });
+      if (decision.kind === 'adopt') {
+        listId = decision.listId;
+        await state.saveSync(job.name, { customerListId: listId, pendingListName: null, pendingListKnownIds: null });
+        logger.warn({ sync: job.name, customerListId: listId }, 'adopted the customer list an unanswered create of this sync made');
+        report.warnings.push(`adopted customer list ${listId}, made by this sync's own create whose answer was lost`);
+        break;
+      }
+      stopIfInterrupted(job, options, report);
+      const first = await session.readRange('ADD', 0, Math.min(batchSize.current, adds));
+      // Remember the creation, and which lists already had the name, before sending it: if the answer is lost or we
+      // die before acknowledging, a later look-up adopts only a list that is not one of these.
+      pending = { name: job.audience.name, knownIds: decision.knownIds };
+      await state.saveSync(job.name, { pendingListName: pending.name, pendingListKnownIds: decision.knownIds });
       try {
-        const list = await destination.createCustomerList({ name: job.audience.name, listType: listTypeOf(job), records: first }, { signal: options.signal });
-        listId = list.id;
-        await session.acknowledge({ runId, op: 'ADD', start: 0, end: first.length, customerListId: list.id, createdList: true });
+        const created = await destination.createCustomerList({ name: job.audience.name, listType: listTypeOf(job), records: first });
+        listId = created.id;
+        await session.acknowledge({ runId, op: 'ADD', start: 0, end: first.length, customerListId: created.id, createdList: true });
+        await state.saveSync(job.name, { pendingListKnownIds: null });
         addFrom = first.length;
-        acknowledged('ADD', first.length);
-        logger.info({ sync: job.name, customerListId: list.id }, `created customer list "${job.audience.name}"`);
+        await acknowledged('ADD', first.length);
+        logger.info({ sync: job.name, customerListId: created.id }, `created customer list "${job.audience.name}"`);
       } catch (err) {
         if (isCode(err, DESTINATION_ERROR_CODES.tooLarge)) {
           await shrink(first.length, err);
           continue;
         }
-        // The create may or may not have reached Pinterest. Look for it before anything else: adopting it (and
-        // re-sending its first batch as a PATCH) is safe, creating a second list with the same name is not.
-        if (!isCode(err, DESTINATION_ERROR_CODES.createUncertain)) throw err;
-        listId = await findPendingList(job, { ...sync, pendingListName: job.audience.name }, state, destination, report, logger);
-        if (!listId) throw err;
+        // The create may or may not have reached Pinterest: the next look-up adopts it if it did, and creates
+        // again if it did not. Twice unanswered is a Pinterest that is not answering: stop.
+        if (!isCode(err, DESTINATION_ERROR_CODES.createUncertain) || ++uncertainCreates > 1) throw err;
       }
     }
     report.pinterest.customerListId = listId;
@@ -237,12 +279,11 @@ async function push(
   const list = listId;
 
   const sendRange = async (op: 'ADD' | 'REMOVE', start: number, end: number): Promise<void> => {
-    if (options.signal?.aborted) {
-      throw new PinsyncError('PINSYNC_ABORTED', `sync ${job.name} was interrupted; what Pinterest acknowledged is kept and the next run sends the rest`);
-    }
+    stopIfInterrupted(job, options, report);
     const records = await session.readRange(op, start, end);
     try {
-      await destination.updateCustomerList(list, op, records, { signal: options.signal });
+      // No abort signal: a signal lets the request in flight finish so its batch is acknowledged (see SyncOptions).
+      await destination.updateCustomerList(list, op, records);
     } catch (err) {
       if (isCode(err, DESTINATION_ERROR_CODES.notFound)) throw listMissing(job, list, err);
       if (!isCode(err, DESTINATION_ERROR_CODES.tooLarge)) throw err;
@@ -252,11 +293,11 @@ async function push(
       return;
     }
     await session.acknowledge({ runId, op, start, end, customerListId: list, createdList: false });
-    acknowledged(op, records.length);
+    await acknowledged(op, records.length);
   };
   const sendAll = async (op: 'ADD' | 'REMOVE', total: number, from: number) => {
     for (let pos = from; pos < total; ) {
-      const end = Math.min(total, pos + size);
+      const end = Math.min(total, pos + batchSize.current);
       await sendRange(op, pos, end);
       pos = end;
     }
@@ -326,29 +367,28 @@ function listMissing(job: SyncJob, listId: string, cause: unknown): PinsyncError
   );
 }
 
-function isCode(err: unknown, code: string): boolean {
-  return err instanceof DestinationError && err.code === code;
+/** Between batches: a stop was asked for (SIGINT/SIGTERM/SIGHUP), so no further request is sent. */
+function stopIfInterrupted(job: SyncJob, options: SyncOptions, report: SyncReport): void {
+  if (options.signal?.aborted) throw interrupted(job, options, report);
 }
 
-async function findPendingList(
-  job: SyncJob,
-  sync: SyncRecord,
-  state: StateStore,
-  destination: AudienceDestination,
-  report: SyncReport,
-  logger: Logger,
-): Promise<string | undefined> {
-  if (!sync.pendingListName) return undefined;
-  const matches = (await destination.listCustomerLists()).filter((l) => l.name === sync.pendingListName);
-  if (matches.length === 0) return undefined;
-  const newest = matches.reduce((a, b) => (BigInt(b.id) > BigInt(a.id) ? b : a));
-  if (matches.length > 1) {
-    report.warnings.push(`${matches.length} customer lists are named "${sync.pendingListName}"; adopted the newest (${newest.id})`);
-  }
-  await state.saveSync(job.name, { customerListId: newest.id, pendingListName: null });
-  logger.warn({ sync: job.name, customerListId: newest.id }, 'adopted the customer list an interrupted run created');
-  report.warnings.push(`adopted customer list ${newest.id}, created by an interrupted earlier run`);
-  return newest.id;
+function interrupted(job: SyncJob, options: SyncOptions, report: SyncReport): InterruptedError {
+  if (options.dryRun) return new InterruptedError(`plan of sync ${job.name} interrupted; nothing was sent or stored`);
+  return new InterruptedError(
+    `sync ${job.name} interrupted: the ${report.sent.batches} batch${report.sent.batches === 1 ? '' : 'es'} Pinterest acknowledged ` +
+      `(${report.sent.adds} additions, ${report.sent.removes} removals) are recorded; the next run sends the rest`,
+  );
+}
+
+// A stop also aborts the warehouse read, which then fails with the engine's own text (DuckDB's "INTERRUPT Error",
+// a cancelled Postgres query): once a stop was asked for, any failure but a guardrail's is the interruption.
+function asInterruption(err: unknown, job: SyncJob, options: SyncOptions, report: SyncReport): unknown {
+  if (err instanceof InterruptedError || err instanceof GuardrailError || !options.signal?.aborted) return err;
+  return interrupted(job, options, report);
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return err instanceof DestinationError && err.code === code;
 }
 
 async function ensureAudience(
@@ -365,23 +405,47 @@ async function ensureAudience(
     report.pinterest.audienceId = job.audience.audienceId;
     return;
   }
-  try {
-    const audience = await destination.createAudience({
-      name: job.audience.name,
-      customerListId: sync.customerListId,
-      ...(job.audience.description !== undefined && { description: job.audience.description }),
-    });
+  const listId = sync.customerListId;
+  const record = async (audience: AudienceInfo): Promise<void> => {
     await state.saveSync(job.name, { audienceId: audience.id });
     report.pinterest.audienceId = audience.id;
-    logger.info({ sync: job.name, audienceId: audience.id }, `created audience "${job.audience.name}"`);
-  } catch (err) {
-    if (err instanceof DestinationError && err.status === 400 && /too small|at least 100|minimum/i.test(err.message)) {
-      report.warnings.push(
-        'the audience was not created yet: Pinterest needs at least 100 matched users on the list; pinsync will try again on the next run',
-      );
+  };
+  // Pinterest may have applied an earlier create whose answer was lost (or whose id a killed run never recorded):
+  // the audience built on our list is ours, and a second one on the same list would split the targeting.
+  const adopt = async (): Promise<boolean> => {
+    const onList = (await destination.listAudiences()).filter((a) => a.customerListId === listId);
+    if (onList.length === 0) return false;
+    const oldest = onList.reduce((a, b) => (BigInt(b.id) < BigInt(a.id) ? b : a));
+    await record(oldest);
+    logger.warn({ sync: job.name, audienceId: oldest.id }, 'adopted the audience already built on this sync\'s list');
+    report.warnings.push(
+      `adopted audience ${oldest.id}, already built on customer list ${listId} (an earlier create whose answer was lost)` +
+        (onList.length > 1 ? `; the list carries ${onList.length} audiences (${onList.map((a) => a.id).join(', ')}), the oldest was kept` : ''),
+    );
+    return true;
+  };
+  if (await adopt()) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const audience = await destination.createAudience({
+        name: job.audience.name,
+        customerListId: listId,
+        ...(job.audience.description !== undefined && { description: job.audience.description }),
+      });
+      await record(audience);
+      logger.info({ sync: job.name, audienceId: audience.id }, `created audience "${job.audience.name}"`);
       return;
+    } catch (err) {
+      if (err instanceof DestinationError && err.status === 400 && /too small|at least 100|minimum/i.test(err.message)) {
+        report.warnings.push(
+          'the audience was not created yet: Pinterest needs at least 100 matched users on the list; pinsync will try again on the next run',
+        );
+        return;
+      }
+      // Unanswered: adopt it if it was applied, send it once more if not, then give up (the next run looks again).
+      if (!isCode(err, DESTINATION_ERROR_CODES.createUncertain) || attempt > 1) throw err;
+      if (await adopt()) return;
     }
-    throw err;
   }
 }
 
@@ -461,6 +525,7 @@ function emptyReport(job: SyncJob, options: SyncOptions, startedAt: Date): SyncR
     samples: { adds: [], removes: [] },
     guardrail: { verdict: 'pass', reasons: [] },
     sent: { adds: 0, removes: 0, batches: 0 },
+    reached: { read: false, diff: false, guardrail: false, push: false },
     pinterest: {
       adAccountId: job.adAccountId,
       customerListId: undefined,

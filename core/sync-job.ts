@@ -44,7 +44,7 @@ export interface SyncOptions {
   force: boolean;
   /** Forget the stored list and audience (deleted on Pinterest) and build new ones with the full membership. */
   recreate?: boolean;
-  /** Stops the run between batches (SIGINT); the in-flight batch is finished and acknowledged first. */
+  /** A stop (SIGINT/SIGTERM/SIGHUP): aborts the warehouse read; a push stops before its next batch, the one in flight is finished and acknowledged. */
   signal?: AbortSignal;
   /** Disable the in-engine pushdown for DuckDB warehouses (forces the streamed path). */
   noPushdown?: boolean;

@@ -43,6 +43,18 @@ export interface GuardrailResult {
   reasons: string[];
 }
 
+/** Which stages of a run completed, so the report of a run that stopped part-way shows only what was measured. */
+export interface StagesReached {
+  /** The query was read to the end: sourceRows, scanBytes, columns and rejected are measured. */
+  read: boolean;
+  /** The diff was computed: diff and samples are measured. */
+  diff: boolean;
+  /** The guardrails were evaluated: guardrail is a verdict, not a default. */
+  guardrail: boolean;
+  /** The push started: sent counts what Pinterest acknowledged. */
+  push: boolean;
+}
+
 export type RunStatus = 'planned' | 'succeeded' | 'failed' | 'guardrail' | 'running' | 'interrupted';
 
 export interface SyncReport {
@@ -103,4 +115,6 @@ export interface SyncReport {
   error: { code: string; message: string } | undefined;
   /** Exit code this run contributes (0, 1, 2 or 3). */
   exitCode: number;
+  /** Stages that completed; absent from reports stored before pinsync recorded it (then every stage counts as reached). */
+  reached?: StagesReached;
 }

@@ -26,6 +26,14 @@ export interface WarehouseReadRequest {
   signal?: AbortSignal;
 }
 
+/** How a DuckDB state engine reads a DuckDB warehouse in place. */
+export interface AttachableDuckDb {
+  /** Absolute path of the database file, or `:memory:`. */
+  path: string;
+  /** Folder that relative file paths inside the query (`read_csv('people.csv')`) resolve against: the config's. */
+  fileSearchPath?: string | undefined;
+}
+
 export interface Warehouse {
   /** Which engine this connector talks to. */
   readonly engine: WarehouseEngine;
@@ -37,10 +45,16 @@ export interface Warehouse {
    */
   read(req: WarehouseReadRequest): AsyncIterable<RowBatch>;
   /**
+   * The names of the columns the query returns, without reading any row (the engine plans the query and stops),
+   * so a misnamed identifier column is reported before anything runs. Undefined for engines that cannot tell
+   * cheaply: their columns are checked on the first batch instead.
+   */
+  describeColumns?(req: { sql: string; syncName: string; signal?: AbortSignal }): Promise<readonly string[]>;
+  /**
    * Set when the warehouse is a DuckDB database that a DuckDB state engine can ATTACH read-only, so the
    * query, normalization and diff run as one SQL pipeline without rows crossing into Node.
    */
-  readonly attachableDuckDb?: { path: string };
+  readonly attachableDuckDb?: AttachableDuckDb;
   /**
    * Bytes the query would scan, when the engine can tell without running it (a BigQuery dry-run job), so `plan`
    * shows the cost before anyone pays it. Undefined when the engine cannot tell.

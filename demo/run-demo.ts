@@ -7,15 +7,17 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../cli/pinsync.js';
+import { colorAllowed, createPalette } from '../cli/output/ansi.js';
 import { openDuckDb } from '../connectors/duckdb/open-duckdb.js';
 import { startEmulator } from '../connectors/pinterest/emulator/emulator-server.js';
 import { buildSampleWarehouse, churnSampleWarehouse, sampleSyncConfig } from './sample-warehouse.js';
 
-const DEMO_DIR = resolve(fileURLToPath(new URL('..', import.meta.url)), '.demo');
+// PINSYNC_DEMO_DIR lets tests run the demo in a folder of their own.
+const DEMO_DIR = resolve(process.env.PINSYNC_DEMO_DIR ?? resolve(fileURLToPath(new URL('..', import.meta.url)), '.demo'));
 const CUSTOMERS = Number(process.env.PINSYNC_DEMO_CUSTOMERS ?? 40_000);
 
 function banner(text: string): void {
-  process.stdout.write(`\n\x1b[1m== ${text} ==\x1b[0m\n\n`);
+  process.stdout.write(`\n${createPalette(colorAllowed(process.stdout, process.env)).bold(`== ${text} ==`)}\n\n`);
 }
 
 async function run(args: string[]): Promise<number> {

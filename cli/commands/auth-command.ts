@@ -132,9 +132,9 @@ export function authCommand(io: CliIo, setExitCode: (code: number) => void, deps
 /** `auth url`: prints the URL (first line, alone, for scripts), then the state and what to do next. */
 export async function authUrl(args: AuthUrlArgs, io: CliIo): Promise<number> {
   try {
-    const config = await loadConfig(resolve(io.cwd, args.config), io.env);
-    const [name, dest] = pickDestination(config, args.destination);
-    const clientId = requireSetting(dest.auth.clientId, name, 'clientId', 'the authorization URL names your Pinterest app by its client id');
+    const config = await loadConfig(resolve(io.cwd, args.config), io.env, { deferCredentials: true });
+    const [name] = pickDestination(config, args.destination);
+    const clientId = requireSetting(config, name, 'clientId', 'the authorization URL names your Pinterest app by its client id');
     const state = args.state ?? randomOAuthState();
     const scopes = args.scope.flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '');
     io.stdout.write(`${buildAuthorizeUrl({ clientId, redirectUri: args.redirectUri, state, scopes })}\n`);
@@ -161,11 +161,11 @@ export async function authExchange(args: AuthExchangeArgs, io: CliIo, deps: Auth
   try {
     // yargs reports a missing --code but may still call the handler.
     if (typeof args.code !== 'string' || args.code.trim() === '') throw new UsageError('--code is required: the code parameter of the page Pinterest redirected to');
-    const config = await loadConfig(resolve(io.cwd, args.config), io.env);
+    const config = await loadConfig(resolve(io.cwd, args.config), io.env, { deferCredentials: true });
     const [name, dest] = pickDestination(config, args.destination);
     const why = 'exchanging a code authenticates your Pinterest app';
-    const clientId = requireSetting(dest.auth.clientId, name, 'clientId', why);
-    const clientSecret = requireSetting(dest.auth.clientSecret, name, 'clientSecret', why);
+    const clientId = requireSetting(config, name, 'clientId', why);
+    const clientSecret = requireSetting(config, name, 'clientSecret', why);
     const now = deps.now ?? Date.now;
 
     // Opened first: a code is single-use, so a state store that cannot be written must fail before it is spent.
@@ -222,23 +222,27 @@ export async function authExchange(args: AuthExchangeArgs, io: CliIo, deps: Auth
 /** `auth status`: one block (or JSON object) per destination. */
 export async function authStatus(args: AuthStatusArgs, io: CliIo, deps: AuthCommandDeps = {}): Promise<number> {
   try {
-    const config = await loadConfig(resolve(io.cwd, args.config), io.env);
+    const config = await loadConfig(resolve(io.cwd, args.config), io.env, { deferCredentials: true });
     const names = args.destination === undefined ? Object.keys(config.destinations) : [pickDestination(config, args.destination)[0]];
     const state = await openStateStore(config.state, { planOnly: true });
     const statuses: PinterestAuthStatus[] = [];
     try {
       for (const name of names) {
-        statuses.push(
-          await inspectPinterestAuth({
-            name,
-            config: config.destinations[name]!,
-            store: state,
-            probe: !args.offline,
-            configPath: args.config,
-            dispatcher: deps.dispatcher,
-            now: deps.now,
-          }),
-        );
+        const status = await inspectPinterestAuth({
+          name,
+          config: config.destinations[name]!,
+          store: state,
+          probe: !args.offline,
+          configPath: args.config,
+          dispatcher: deps.dispatcher,
+          now: deps.now,
+        });
+        // Token variables do not matter once the tokens come from the state store; the app's id and secret always do.
+        for (const d of config.deferredCredentials) {
+          const isToken = d.key === 'accessToken' || d.key === 'refreshToken';
+          if (d.destination === name && !(isToken && status.source === 'state')) status.warnings.push(`${d.path}: ${d.message}`);
+        }
+        statuses.push(status);
       }
     } finally {
       await state.close();
@@ -258,9 +262,11 @@ function renderStatuses(statuses: PinterestAuthStatus[]): string {
     const source =
       s.source === 'state'
         ? `state store (stored ${s.storedAt})`
-        : s.configReplacesStored
-          ? 'config (newer than the stored tokens, which the next sync replaces)'
-          : 'config';
+        : s.source === 'none'
+          ? 'none: not authorized yet'
+          : s.configReplacesStored
+            ? 'config (newer than the stored tokens, which the next sync replaces)'
+            : 'config';
     const account =
       s.account.state === 'ok'
         ? `${s.account.username ?? '?'} (user ${s.account.id ?? '?'}${s.account.accountType ? `, ${s.account.accountType}` : ''})`
@@ -271,7 +277,7 @@ function renderStatuses(statuses: PinterestAuthStatus[]): string {
     lines.push(
       `destination ${s.destination} (ad account ${s.adAccountId}, ${s.apiBaseUrl})`,
       `  tokens from:    ${source}`,
-      `  refresh:        ${s.autoRefresh ? 'automatic' : 'not possible (needs auth.clientId, auth.clientSecret and a refresh token)'}`,
+      `  refresh:        ${s.autoRefresh ? 'automatic' : s.source === 'none' ? 'none yet: `pinsync auth exchange` stores the first tokens' : 'not possible (needs auth.clientId, auth.clientSecret and a refresh token)'}`,
       `  access token:   ${s.accessExpiresAt === null ? `expiry unknown${s.autoRefresh ? ' (learned at the first refresh)' : ''}` : `expires ${s.accessExpiresAt}`}`,
       `  refresh token:  ${s.refreshExpiresAt === null ? (s.autoRefresh ? 'expiry unknown (learned at the first refresh)' : 'none') : `expires ${s.refreshExpiresAt}`}`,
       `  account:        ${account}`,
@@ -295,9 +301,11 @@ function pickDestination(config: LoadedConfig, name: string | undefined): [strin
   return [name, dest];
 }
 
-function requireSetting(value: string | undefined, destination: string, key: string, why: string): string {
+function requireSetting(config: LoadedConfig, destination: string, key: 'clientId' | 'clientSecret', why: string): string {
+  const value = config.destinations[destination]!.auth[key];
   if (value !== undefined && value !== '') return value;
-  throw new UsageError(`destinations.${destination}.auth.${key} is not set: ${why}`);
+  const unset = config.deferredCredentials.find((d) => d.destination === destination && d.key === key);
+  throw new UsageError(`destinations.${destination}.auth.${key} is not set${unset === undefined ? '' : ` (${unset.message})`}: ${why}`);
 }
 
 function commandArgs(configArg: string, name: string, config: LoadedConfig): string {

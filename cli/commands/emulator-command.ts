@@ -107,7 +107,7 @@ export async function emulatorCommand(args: EmulatorCommandArgs, io: CliIo): Pro
     cli = cliOptions(args, io);
   } catch (err) {
     if (!(err instanceof FlagError)) throw err;
-    io.stderr.write(`pinsync emulator: ${err.message}\n`);
+    io.stderr.write(`pinsync emulator: ${err.message}\nRun pinsync emulator --help for usage.\n`);
     return EXIT.usage;
   }
   try {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../../core/config/load-config.js';
 import { EXIT, exitCodeOf } from '../../core/errors.js';
 import type { RunRecord } from '../../core/state-store.js';
+import { selectSyncs } from '../../core/sync-jobs.js';
 import { openStateStore } from '../../connectors/state/open-state-store.js';
 import type { CliIo } from '../cli-io.js';
 import { type RunRow, renderRuns } from '../output/render-runs.js';
@@ -10,7 +11,10 @@ import { reportCommandError } from '../report-command-error.js';
 
 export async function runsCommand(args: { config: string; sync: string[] | undefined; json: boolean; limit: number }, io: CliIo): Promise<number> {
   try {
-    const config = await loadConfig(resolve(io.cwd, args.config), io.env);
+    // The history needs no Pinterest credentials (a CI job may not have them).
+    const config = await loadConfig(resolve(io.cwd, args.config), io.env, { deferCredentials: true });
+    // A mistyped name would otherwise show an empty history, as if the sync had never run.
+    selectSyncs(config, args.sync);
     const state = await openStateStore(config.state, { planOnly: true });
     try {
       const runs = await state.listRuns({ syncNames: args.sync, limit: args.limit });
@@ -27,25 +31,29 @@ export async function runsCommand(args: { config: string; sync: string[] | undef
 
 function toRunRow(run: RunRecord): RunRow {
   const r = run.report;
-  const rejectedTotal = r ? Object.values(r.rejected).reduce((a, b) => a + (b ?? 0), 0) : null;
+  // Counts a failed run never measured are unknown (null), not zero.
+  const read = r?.reached?.read ?? true;
+  const diffed = r?.reached?.diff ?? true;
+  const rejectedTotal = r && read ? Object.values(r.rejected).reduce((a, b) => a + (b ?? 0), 0) : null;
   return {
     id: run.id,
     syncName: run.syncName,
-    status: run.status,
+    // A run still recorded as running whose lock holder is gone was killed; only the next run can record that.
+    status: run.status === 'running' && run.holderGone ? 'interrupted?' : run.status,
     mode: r?.mode ?? 'sync',
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     durationMs: r?.durationMs ?? null,
-    sourceRows: r?.sourceRows ?? null,
-    addsPlanned: r?.diff.adds ?? null,
-    removesPlanned: r?.diff.removes ?? null,
-    unchanged: r?.diff.unchanged ?? null,
+    sourceRows: read ? (r?.sourceRows ?? null) : null,
+    addsPlanned: diffed ? (r?.diff.adds ?? null) : null,
+    removesPlanned: diffed ? (r?.diff.removes ?? null) : null,
+    unchanged: diffed ? (r?.diff.unchanged ?? null) : null,
     addsSent: run.addsSent,
     removesSent: run.removesSent,
     rejectedTotal,
     apiCalls: r?.pinterest.apiCalls ?? null,
     retries: r?.pinterest.retries ?? null,
-    customerListId: r?.pinterest.customerListId ?? null,
+    customerListId: r?.pinterest.customerListId ?? run.customerListId,
     audienceId: r?.pinterest.audienceId ?? null,
     listStatus: r?.pinterest.list?.status ?? null,
     listUploaded: r?.pinterest.list?.numUploadedUserRecords ?? null,

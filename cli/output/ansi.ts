@@ -23,6 +23,14 @@ function wrap(open: number, close: number): (text: string) => string {
 
 const identity = (text: string): string => text;
 
+/**
+ * Whether output to `stream` may be coloured: only a terminal, and never when NO_COLOR is set to anything but the
+ * empty string (https://no-color.org). Pipes, files and CI logs get plain text.
+ */
+export function colorAllowed(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true && (env.NO_COLOR ?? '') === '';
+}
+
 export function createPalette(color: boolean): Palette {
   if (!color) return { green: identity, red: identity, yellow: identity, bold: identity, dim: identity };
   return { green: wrap(32, 39), red: wrap(31, 39), yellow: wrap(33, 39), bold: wrap(1, 22), dim: wrap(2, 22) };

@@ -7,6 +7,7 @@ import pino, { type DestinationStream, type LevelWithSilent } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { colorAllowed } from './ansi.js';
 import { writeAboveLiveLine } from './live-line.js';
 
 /** Options for `createLogger`; all optional. */
@@ -17,7 +18,7 @@ export interface CreateLoggerOptions {
   json?: boolean;
   /** Where logs go. Default process.stderr. */
   stream?: NodeJS.WritableStream;
-  /** Colour the human-readable output. Default: the stream is a TTY and NO_COLOR is unset. */
+  /** Colour the human-readable output. Default: the stream is a TTY and NO_COLOR is unset or empty. */
   color?: boolean;
 }
 
@@ -57,7 +58,7 @@ const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
 export function createLogger(opts: CreateLoggerOptions = {}): Logger & { flush?(): void } {
   const level = resolveLevel(opts.level ?? process.env.PINSYNC_LOG_LEVEL);
   const stream = opts.stream ?? process.stderr;
-  const color = opts.color ?? (isTty(stream) && process.env.NO_COLOR === undefined);
+  const color = opts.color ?? colorAllowed(stream, process.env);
 
   const prettify = opts.json
     ? undefined
@@ -94,6 +95,3 @@ function resolveLevel(raw: string | undefined): LevelWithSilent {
   throw new UsageError(`unknown log level "${raw}": use one of ${LEVELS.join(', ')}`);
 }
 
-function isTty(stream: NodeJS.WritableStream): boolean {
-  return (stream as { isTTY?: boolean }).isTTY === true;
-}

@@ -37,13 +37,18 @@ export function createProgress(opts: CreateProgressOptions = {}): Progress {
 
 /** Formats a phase for a known total: bar, percentage, counts, ETA. */
 const KNOWN_TOTAL_FORMAT = '{phase} [{bar}] {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}';
-/** Formats a phase of unknown size (reading a query): running count, rate, elapsed. */
-const UNKNOWN_TOTAL_FORMAT = '{phase} {value} | {rate}/s | {duration_formatted}';
+/**
+ * A phase of unknown size (reading a query) turns a spinner with the elapsed time, plus rows and rate once any are
+ * counted: a DuckDB pushdown reports no rows until it is done, and a count stuck at 0 reads as a hang.
+ */
+const SPINNER = ['-', '\\', '|', '/'];
 
 class BarProgress implements Progress {
   private bar: UnrefBar | undefined;
   private release: (() => void) | undefined;
   private value = 0;
+  private counted = false;
+  private stopping = false;
   private startedAt = 0;
   private readonly onExit = (): void => this.stop();
 
@@ -53,11 +58,13 @@ class BarProgress implements Progress {
     this.stop();
     const known = total !== undefined && total >= 0;
     this.value = 0;
+    this.counted = false;
+    this.stopping = false;
     this.startedAt = Date.now();
     const options: cliProgress.Options & { terminal: LineTerminal } = {
       stream: this.stream,
       terminal: new LineTerminal(this.stream),
-      format: known ? KNOWN_TOTAL_FORMAT : UNKNOWN_TOTAL_FORMAT,
+      format: known ? KNOWN_TOTAL_FORMAT : (_options, _params, payload: { phase: string; rate: string }) => this.spinnerLine(payload),
       formatValue: (v, _options, type) => (type === 'value' || type === 'total' ? formatCount(Number(v)) : String(v)),
       barsize: 30,
       // Terminal modes (hidden cursor, no line wrap) that a crash could leave behind are not worth the polish.
@@ -82,6 +89,7 @@ class BarProgress implements Progress {
   tick(delta: number): void {
     if (this.bar === undefined) return;
     this.value += delta;
+    this.counted = true;
     this.bar.update(this.value, { rate: this.rate() });
   }
 
@@ -92,8 +100,19 @@ class BarProgress implements Progress {
     process.removeListener('exit', this.onExit);
     this.release?.();
     this.release = undefined;
+    // The last frame is the one left in the scrollback: for an unknown size, what was measured and how long it took.
+    this.stopping = true;
     bar.update(this.value, { rate: this.rate() });
     bar.stop();
+  }
+
+  /** `people: reading / 12,345 rows | 8,100/s | 1.5 s` while running; `people: reading, 12,345 rows, took 1.5 s` at the end. */
+  private spinnerLine(payload: { phase: string; rate: string }): string {
+    const elapsed = Date.now() - this.startedAt;
+    const rows = this.counted ? [`${formatCount(this.value)} rows`] : [];
+    if (this.stopping) return [payload.phase, ...rows, `took ${formatDuration(elapsed)}`].join(', ');
+    const frame = SPINNER[Math.floor(elapsed / 100) % SPINNER.length]!;
+    return `${payload.phase} ${frame} ${[...rows, ...(this.counted ? [`${payload.rate}/s`] : []), formatDuration(elapsed)].join(' | ')}`;
   }
 
   /** Rows or records per second, blank for the first half second where one batch would read as millions/s. */

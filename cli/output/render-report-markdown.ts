@@ -16,6 +16,7 @@ import {
   overallExitCode,
   rejectedTotal,
   reportableError,
+  stagesReached,
   statusLabel,
   sumCounts,
 } from './report-labels.js';
@@ -25,6 +26,9 @@ export interface MarkdownOptions {
   /** Label plan-mode reports DRY RUN instead of PLAN (`sync --dry-run`). */
   dryRun: boolean;
 }
+
+/** Table cell for a count the run stopped before measuring. */
+const NOT_MEASURED = '—';
 
 /** Enough hashes for a reviewer to spot-check against the warehouse without flooding the comment. */
 const MARKDOWN_SAMPLES = 5;
@@ -42,9 +46,12 @@ export function renderMarkdown(reports: readonly SyncReport[], options: Markdown
   out.push('| sync | adds | removes | unchanged | rejected | guardrail |', '|---|--:|--:|--:|--:|---|');
   for (const r of reports) {
     const name = r.status === 'planned' || r.status === 'succeeded' ? code(r.sync) : `${code(r.sync)} (${statusLabel(r.status)})`;
+    const reached = stagesReached(r);
+    // A dash, not a zero, for what a run that stopped early never measured.
+    const diff = (text: string) => (reached.diff ? text : NOT_MEASURED);
     out.push(
-      `| ${name} | ${signed('+', r.diff.adds)} | ${signed('-', r.diff.removes)} | ${formatCount(r.diff.unchanged)} | ` +
-        `${formatCount(rejectedTotal(r))} | ${guardrailCell(r)} |`,
+      `| ${name} | ${diff(signed('+', r.diff.adds))} | ${diff(signed('-', r.diff.removes))} | ${diff(formatCount(r.diff.unchanged))} | ` +
+        `${reached.read ? formatCount(rejectedTotal(r)) : NOT_MEASURED} | ${reached.guardrail ? guardrailCell(r) : NOT_MEASURED} |`,
     );
   }
   out.push('', `Exit code: **${overallExitCode(reports)}**`, '');
@@ -59,19 +66,31 @@ function renderSection(r: SyncReport, options: MarkdownOptions): string[] {
   out.push(`### ${code(r.sync)} · ${modeLabel(r, options.dryRun)} · ${statusLabel(r.status)}${flags ? ` · ${flags}` : ''}`, '');
   out.push(`Started ${formatUtc(r.startedAt)}, took ${formatDuration(r.durationMs)}${r.runId === undefined ? '' : `, run #${r.runId}`}.`, '');
 
-  out.push('| | records |', '|---|--:|');
-  out.push(`| source rows | ${formatCount(r.sourceRows)} |`);
-  out.push(`| valid distinct records (current) | ${formatCount(r.diff.current)} |`);
-  out.push(`| acknowledged before | ${formatCount(r.diff.acknowledged)} |`);
-  out.push(`| **adds** | **${signed('+', r.diff.adds)}** |`);
-  out.push(`| **removes** | **${signed('-', r.diff.removes)}** |`);
-  out.push(`| unchanged | ${formatCount(r.diff.unchanged)} |`);
-  out.push(`| rejected | ${formatCount(rejectedTotal(r))} |`);
-  out.push(`| empty (not errors) | ${formatCount(emptyTotal(r))} |`, '');
+  const reached = stagesReached(r);
+  // A run that stopped part-way leads with why; below it only what it got far enough to measure.
+  const error = reportableError(r);
+  if (error !== undefined) out.push(`**Error:** ${code(error.code)} ${escapeText(oneLine(error.message))}`, '');
 
-  if (rejectedTotal(r) > 0) out.push(`Rejected by reason: ${escapeCell(formatReasons(r.rejected))}.`, '');
+  if (reached.read || reached.diff) {
+    out.push('| | records |', '|---|--:|');
+    if (reached.read) out.push(`| source rows | ${formatCount(r.sourceRows)} |`);
+    if (reached.diff) {
+      out.push(`| valid distinct records (current) | ${formatCount(r.diff.current)} |`);
+      out.push(`| acknowledged before | ${formatCount(r.diff.acknowledged)} |`);
+      out.push(`| **adds** | **${signed('+', r.diff.adds)}** |`);
+      out.push(`| **removes** | **${signed('-', r.diff.removes)}** |`);
+      out.push(`| unchanged | ${formatCount(r.diff.unchanged)} |`);
+    }
+    if (reached.read) {
+      out.push(`| rejected | ${formatCount(rejectedTotal(r))} |`);
+      out.push(`| empty (not errors) | ${formatCount(emptyTotal(r))} |`);
+    }
+    out.push('');
+  }
 
-  if (r.columns.length > 0) {
+  if (reached.read && rejectedTotal(r) > 0) out.push(`Rejected by reason: ${escapeCell(formatReasons(r.rejected))}.`, '');
+
+  if (reached.read && r.columns.length > 0) {
     out.push('| column | type | hashed | prehashed | empty | rejected |', '|---|---|--:|--:|--:|---|');
     for (const c of r.columns) {
       const rejected = sumCounts(c.rejected);
@@ -81,13 +100,15 @@ function renderSection(r: SyncReport, options: MarkdownOptions): string[] {
     out.push('');
   }
 
-  out.push(`**Guardrails:** ${guardrailCell(r)}`);
-  for (const reason of r.guardrail.reasons) out.push(`- ${escapeText(oneLine(reason))}`);
-  out.push('');
+  if (reached.guardrail) {
+    out.push(`**Guardrails:** ${guardrailCell(r)}`);
+    for (const reason of r.guardrail.reasons) out.push(`- ${escapeText(oneLine(reason))}`);
+    out.push('');
+  }
 
   if (r.mode === 'plan') {
     out.push(`**Sent:** nothing (${NOTHING_SENT}).`, '');
-  } else {
+  } else if (reached.push || r.status === 'guardrail') {
     out.push(`**Sent:** ${formatCount(r.sent.adds)} adds, ${formatCount(r.sent.removes)} removes in ${formatCount(r.sent.batches)} batches.`, '');
   }
 
@@ -100,8 +121,6 @@ function renderSection(r: SyncReport, options: MarkdownOptions): string[] {
     for (const w of r.warnings) out.push(`- ${escapeText(oneLine(w))}`);
     out.push('');
   }
-  const error = reportableError(r);
-  if (error !== undefined) out.push(`**Error:** ${code(error.code)} ${escapeText(oneLine(error.message))}`, '');
   return out;
 }
 

@@ -18,6 +18,7 @@ import {
   overallExitCode,
   rejectedTotal,
   reportableError,
+  stagesReached,
   statusLabel,
 } from './report-labels.js';
 
@@ -79,26 +80,37 @@ function renderHeader(r: SyncReport, options: TableOptions, p: Palette): string 
 function collectRows(r: SyncReport, p: Palette): Row[] {
   const rows: Row[] = [];
   const plan = r.mode === 'plan';
-  rows.push({ label: 'source rows', count: formatCount(r.sourceRows) });
-  if (r.scanBytes !== undefined) rows.push({ label: 'bytes scanned', count: formatCount(r.scanBytes), text: 'as estimated by the warehouse' });
-  rows.push({ label: 'valid records', count: formatCount(r.diff.current), text: 'distinct, current' });
-  rows.push({ label: 'acknowledged before', count: formatCount(r.diff.acknowledged) });
-  rows.push({ label: 'adds', count: r.diff.adds > 0 ? p.green(`+${formatCount(r.diff.adds)}`) : '0', text: r.fullResync ? 'full resync: all current records' : '' });
-  rows.push({ label: 'removes', count: r.diff.removes > 0 ? p.red(`-${formatCount(r.diff.removes)}`) : '0' });
-  rows.push({ label: 'unchanged', count: formatCount(r.diff.unchanged) });
-  const rejected = rejectedTotal(r);
-  rows.push({ label: 'rejected', count: rejected > 0 ? p.yellow(formatCount(rejected)) : '0', text: formatReasons(r.rejected) });
-  rows.push({ label: 'empty', count: formatCount(emptyTotal(r)), text: 'null or blank, not errors' });
-
-  for (const column of r.columns) {
-    rows.push({ label: `column ${column.column}`, text: `${column.type}: ${formatColumnOutcome(column)}` });
+  const reached = stagesReached(r);
+  // A run that stopped part-way leads with why; the rows below are only the ones it got far enough to measure.
+  const error = reportableError(r);
+  if (error !== undefined) rows.push({ label: 'error', text: p.red(`${error.code}: ${oneLine(error.message)}`) });
+  if (reached.read) {
+    rows.push({ label: 'source rows', count: formatCount(r.sourceRows) });
+    if (r.scanBytes !== undefined) rows.push({ label: 'bytes scanned', count: formatCount(r.scanBytes), text: 'as estimated by the warehouse' });
+  }
+  if (reached.diff) {
+    rows.push({ label: 'valid records', count: formatCount(r.diff.current), text: 'distinct, current' });
+    rows.push({ label: 'acknowledged before', count: formatCount(r.diff.acknowledged) });
+    rows.push({ label: 'adds', count: r.diff.adds > 0 ? p.green(`+${formatCount(r.diff.adds)}`) : '0', text: r.fullResync ? 'full resync: all current records' : '' });
+    rows.push({ label: 'removes', count: r.diff.removes > 0 ? p.red(`-${formatCount(r.diff.removes)}`) : '0' });
+    rows.push({ label: 'unchanged', count: formatCount(r.diff.unchanged) });
+  }
+  if (reached.read) {
+    const rejected = rejectedTotal(r);
+    rows.push({ label: 'rejected', count: rejected > 0 ? p.yellow(formatCount(rejected)) : '0', text: formatReasons(r.rejected) });
+    rows.push({ label: 'empty', count: formatCount(emptyTotal(r)), text: 'null or blank, not errors' });
+    for (const column of r.columns) {
+      rows.push({ label: `column ${column.column}`, text: `${column.type}: ${formatColumnOutcome(column)}` });
+    }
   }
 
-  const verdict = guardrailLabel(r.guardrail);
-  const verdictText =
-    r.guardrail.verdict === 'pass' ? p.green(verdict) : r.guardrail.verdict === 'blocked' ? p.red(verdict) : p.yellow(verdict);
-  rows.push({ label: 'guardrails', text: verdictText });
-  for (const reason of r.guardrail.reasons) rows.push({ label: '', text: p.yellow(`- ${oneLine(reason)}`) });
+  if (reached.guardrail) {
+    const verdict = guardrailLabel(r.guardrail);
+    const verdictText =
+      r.guardrail.verdict === 'pass' ? p.green(verdict) : r.guardrail.verdict === 'blocked' ? p.red(verdict) : p.yellow(verdict);
+    rows.push({ label: 'guardrails', text: verdictText });
+    for (const reason of r.guardrail.reasons) rows.push({ label: '', text: p.yellow(`- ${oneLine(reason)}`) });
+  }
 
   if (plan) {
     rows.push({ label: 'sent', text: p.bold(NOTHING_SENT) });
@@ -106,7 +118,7 @@ function collectRows(r: SyncReport, p: Palette): Row[] {
     const removes = onlyHashes(r.samples.removes).slice(0, TABLE_SAMPLES);
     adds.forEach((h, i) => rows.push({ label: i === 0 ? 'sample adds' : '', text: h }));
     removes.forEach((h, i) => rows.push({ label: i === 0 ? 'sample removes' : '', text: h }));
-  } else {
+  } else if (reached.push || r.status === 'guardrail') {
     const sent = `${formatCount(r.sent.adds)} adds, ${formatCount(r.sent.removes)} removes in ${formatCount(r.sent.batches)} ${r.sent.batches === 1 ? 'batch' : 'batches'}`;
     rows.push({ label: 'sent', text: r.status === 'guardrail' ? `${sent} (stopped before sending)` : sent });
   }
@@ -128,13 +140,14 @@ function collectRows(r: SyncReport, p: Palette): Row[] {
     rows.push({ label: 'api calls', text: `${formatCount(r.pinterest.apiCalls)} (${retries})` });
   }
 
-  const phases = [`read ${formatDuration(r.phases.readMs)}`, `diff ${formatDuration(r.phases.diffMs)}`];
-  if (!plan) phases.push(`push ${formatDuration(r.phases.pushMs)}`);
-  rows.push({ label: 'time', text: phases.join(', ') });
+  // A phase is timed once it began: a run that failed before reading has no phase times at all.
+  const phases: string[] = [];
+  if (reached.read || r.phases.readMs > 0) phases.push(`read ${formatDuration(r.phases.readMs)}`);
+  if (reached.read) phases.push(`diff ${formatDuration(r.phases.diffMs)}`);
+  if (!plan && reached.push) phases.push(`push ${formatDuration(r.phases.pushMs)}`);
+  if (phases.length > 0) rows.push({ label: 'time', text: phases.join(', ') });
 
   r.warnings.forEach((w, i) => rows.push({ label: i === 0 ? 'warnings' : '', text: p.yellow(oneLine(w)) }));
-  const error = reportableError(r);
-  if (error !== undefined) rows.push({ label: 'error', text: p.red(`${error.code}: ${oneLine(error.message)}`) });
   return rows;
 }
 

@@ -10,7 +10,7 @@ export type RunRow = {
   id: number;
   /** Sync name from the config. */
   syncName: string;
-  /** planned | succeeded | failed | guardrail | running | interrupted. */
+  /** planned | succeeded | failed | guardrail | running | interrupted | interrupted? (killed: its lock holder is gone). */
   status: string;
   /** `plan` or `sync`. */
   mode: string;
@@ -101,7 +101,7 @@ export function renderRuns(runs: RunRow[], format: RunsFormat, opts: RenderRunsO
 
   const out = [p.dim(line(COLUMNS, (s) => s))];
   runs.forEach((run, i) => {
-    const colour = run.status === 'failed' || run.status === 'interrupted' ? p.red : run.status === 'guardrail' ? p.yellow : run.status === 'succeeded' ? p.green : (s: string) => s;
+    const colour = run.status === 'failed' || run.status.startsWith('interrupted') ? p.red : run.status === 'guardrail' ? p.yellow : run.status === 'succeeded' ? p.green : (s: string) => s;
     out.push(line(cells[i] ?? [], colour));
   });
   return `${out.join('\n')}\n`;

@@ -2,7 +2,7 @@
  * Wording shared by the table and markdown reports, so a plan reads the same in a terminal and in a PR comment.
  */
 import { worstExitCode } from '../exit-codes.js';
-import type { ColumnStats, GuardrailResult, RunStatus, SyncReport } from '../../core/sync-report.js';
+import type { ColumnStats, GuardrailResult, RunStatus, StagesReached, SyncReport } from '../../core/sync-report.js';
 import { formatCount } from './format-values.js';
 
 /** Said loudly on every plan: reviewers must never wonder whether a plan touched Pinterest or the state store. */
@@ -87,6 +87,11 @@ export function reportableError(report: SyncReport): SyncReport['error'] {
     return undefined;
   }
   return error;
+}
+
+/** The stages whose counts a report may show; a report stored before pinsync recorded them reached every one. */
+export function stagesReached(report: SyncReport): StagesReached {
+  return report.reached ?? { read: true, diff: true, guardrail: true, push: true };
 }
 
 /** The process exit code for several reports: the worst wins (see cli/exit-codes.ts), 0 when there are none. */

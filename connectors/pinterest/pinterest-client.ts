@@ -87,24 +87,12 @@ export class PinterestClient implements AudienceDestination {
   }
 
   async listCustomerLists(opts?: CallOpts): Promise<CustomerListInfo[]> {
-    const operation = 'listCustomerLists';
-    const path = `${this.accountPath()}/customer_lists`;
-    const lists: CustomerListInfo[] = [];
-    const seen = new Set<string>();
-    let bookmark: string | undefined;
-    do {
-      const req = { operation, method: 'GET', path, query: { page_size: PINTEREST_LIST_PAGE_SIZE, bookmark }, signal: opts?.signal } as const;
-      const res = await this.transport.request<unknown>(req);
-      const page = this.map(req, res, toPage);
-      for (const item of page.items) lists.push(this.map(req, { ...res, data: item }, toCustomerListInfo));
-      // A server that hands back a bookmark it already gave would make this loop forever.
-      if (page.bookmark !== undefined && seen.has(page.bookmark)) {
-        throw unexpected(req, res, 'the pagination bookmark repeated');
-      }
-      if (page.bookmark !== undefined) seen.add(page.bookmark);
-      bookmark = page.bookmark;
-    } while (bookmark !== undefined);
-    return lists;
+    return this.listAll('listCustomerLists', `${this.accountPath()}/customer_lists`, {}, toCustomerListInfo, opts);
+  }
+
+  async listAudiences(opts?: CallOpts): Promise<AudienceInfo[]> {
+    // OWNED is the default; spelled out because RECEIVED (shared with us) audiences are never ours to adopt.
+    return this.listAll('listAudiences', `${this.accountPath()}/audiences`, { ownership_type: 'OWNED' }, toAudienceInfo, opts);
   }
 
   async createAudience(req: { name: string; customerListId: string; description?: string }, opts?: CallOpts): Promise<AudienceInfo> {
@@ -149,6 +137,31 @@ export class PinterestClient implements AudienceDestination {
 
   private accountPath(): string {
     return `/ad_accounts/${this.adAccountId}`;
+  }
+
+  private async listAll<T>(
+    operation: string,
+    path: string,
+    query: Record<string, string>,
+    mapper: (raw: unknown) => T,
+    opts: CallOpts | undefined,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    const seen = new Set<string>();
+    let bookmark: string | undefined;
+    do {
+      const req = { operation, method: 'GET', path, query: { ...query, page_size: PINTEREST_LIST_PAGE_SIZE, bookmark }, signal: opts?.signal } as const;
+      const res = await this.transport.request<unknown>(req);
+      const page = this.map(req, res, toPage);
+      for (const item of page.items) out.push(this.map(req, { ...res, data: item }, mapper));
+      // A server that hands back a bookmark it already gave would make this loop forever.
+      if (page.bookmark !== undefined && seen.has(page.bookmark)) {
+        throw unexpected(req, res, 'the pagination bookmark repeated');
+      }
+      if (page.bookmark !== undefined) seen.add(page.bookmark);
+      bookmark = page.bookmark;
+    } while (bookmark !== undefined);
+    return out;
   }
 
   private async call<T>(operation: string, mapper: (raw: unknown) => T, req: Omit<PinterestRequest, 'operation'>): Promise<T> {

@@ -13,7 +13,7 @@ import { PinsyncError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { StateStore } from '../../core/state-store.js';
 import type { PinterestRetryConfig } from './pinterest-config.js';
-import { reauthorizationRequired, refreshFailed, tokenStoreFailed, type ReauthHint } from './pinterest-oauth-errors.js';
+import { notAuthorizedYet, reauthorizationRequired, refreshFailed, tokenStoreFailed, type ReauthHint } from './pinterest-oauth-errors.js';
 import { TokenEndpointError, requestToken } from './pinterest-oauth-token-endpoint.js';
 import { configTokenFingerprint, pinterestTokenKey, resolveTokens, tokenSetOf, type TokenSet } from './pinterest-oauth-tokens.js';
 import type { TokenProvider } from './pinterest-token-provider.js';
@@ -90,6 +90,12 @@ export class PinterestOAuthTokenProvider implements TokenProvider {
 
   async getAccessToken(): Promise<string> {
     const tokens = await this.#load();
+    if (tokens.accessToken === '') {
+      // Never send an empty bearer token: Pinterest would answer 401 and the message would blame a token that was never there.
+      if (this.#fatal !== undefined) throw this.#fatal;
+      if (!this.#canRefresh(tokens)) throw notAuthorizedYet(this.#hint);
+      return this.#refresh(tokens.accessToken, 'no-access-token');
+    }
     if (!this.#canRefresh(tokens) || this.#proactiveGaveUp || this.#fatal !== undefined) return tokens.accessToken;
     const reason = this.#refreshDue(tokens);
     if (reason === undefined) return tokens.accessToken;
@@ -180,6 +186,8 @@ export class PinterestOAuthTokenProvider implements TokenProvider {
     const { auth, apiBaseUrl } = this.#opts.destination;
     let grant;
     try {
+      // Deliberately no abort signal: a refresh abandoned after Pinterest applied it (Ctrl-C mid-request) would
+      // leave a spent refresh token in the state; letting it finish and be stored costs at most a few seconds.
       grant = await requestToken({
         baseUrl: apiBaseUrl,
         clientId: auth.clientId!,

@@ -8,7 +8,7 @@ import type { PinterestDestinationConfig } from '../../core/config/destination-s
 import type { StateStore } from '../../core/state-store.js';
 import { PinterestClient } from './pinterest-client.js';
 import { PinterestError } from './pinterest-errors.js';
-import { reauthorizeAdvice, type ReauthHint } from './pinterest-oauth-errors.js';
+import { authorizeSteps, reauthorizeAdvice, type ReauthHint } from './pinterest-oauth-errors.js';
 import { resolveTokens, type TokenSource } from './pinterest-oauth-tokens.js';
 import { staticTokenProvider } from './pinterest-token-provider.js';
 
@@ -22,7 +22,7 @@ export type ProbeResult =
       state: 'ok';
     }
   | {
-      /** `missing-scope`: 401 code 3; `rejected`: 401 code 2 (expired or revoked); `forbidden`: 403; `error`: anything else; `skipped`: `--offline`. */
+      /** `missing-scope`: 401 code 3; `rejected`: 401 code 2 (expired or revoked); `forbidden`: 403; `error`: anything else; `skipped`: `--offline` or no token. */
       state: 'missing-scope' | 'rejected' | 'forbidden' | 'error' | 'skipped';
       /** What happened, for people. */
       message: string;
@@ -44,8 +44,10 @@ export interface PinterestAuthStatus {
   adAccountId: string;
   /** The API root probed. */
   apiBaseUrl: string;
-  /** `state` (refreshed or exchanged tokens in the state store) or `config`. */
+  /** `state` (refreshed or exchanged tokens in the state store), `config`, or `none` (not authorized yet). */
   source: TokenSource;
+  /** Whether there is any token to act with; false: `pinsync auth url` and `auth exchange` still have to be run. */
+  authorized: boolean;
   /** The config holds newer tokens than the stored ones; the next sync replaces the stored ones. */
   configReplacesStored: boolean;
   /** When the stored tokens were written (ISO), if any. */
@@ -91,10 +93,13 @@ export async function inspectPinterestAuth(opts: InspectOptions): Promise<Pinter
   const { tokens } = resolved;
   const hint: ReauthHint = { destinationName: name, configPath: opts.configPath };
   const autoRefresh = tokens.refreshToken !== null && isSet(config.auth.clientId) && isSet(config.auth.clientSecret);
+  const authorized = resolved.source !== 'none';
 
-  let account: PinterestAuthStatus['account'] = { state: 'skipped', message: 'not checked (--offline)' };
-  let adAccount: PinterestAuthStatus['adAccount'] = { state: 'skipped', message: 'not checked (--offline)' };
-  if (opts.probe !== false) {
+  // Without a token a probe could only be refused, which would read as "Pinterest rejects the token".
+  const skipped = authorized ? 'not checked (--offline)' : 'not checked: not authorized yet';
+  let account: PinterestAuthStatus['account'] = { state: 'skipped', message: skipped };
+  let adAccount: PinterestAuthStatus['adAccount'] = { state: 'skipped', message: skipped };
+  if (opts.probe !== false && authorized) {
     const client = new PinterestClient({
       baseUrl: config.apiBaseUrl,
       adAccountId: config.adAccountId,
@@ -127,6 +132,7 @@ export async function inspectPinterestAuth(opts: InspectOptions): Promise<Pinter
   ];
 
   const warnings: string[] = [];
+  if (!authorized) warnings.push(`not authorized yet: ${authorizeSteps(hint)}`);
   const advice = reauthorizeAdvice(hint);
   if (tokens.refreshExpiresAt !== null) {
     const left = tokens.refreshExpiresAt.getTime() - now;
@@ -151,6 +157,7 @@ export async function inspectPinterestAuth(opts: InspectOptions): Promise<Pinter
     adAccountId: config.adAccountId,
     apiBaseUrl: config.apiBaseUrl,
     source: resolved.source,
+    authorized,
     configReplacesStored: resolved.configReplacesStored,
     storedAt: resolved.stored?.updatedAt.toISOString() ?? null,
     autoRefresh,

@@ -3,6 +3,7 @@
  * needs are small: apply each numbered SQL file once, in order, in its own transaction.
  */
 import { type Kysely, sql } from 'kysely';
+import { StateError } from '../../core/errors.js';
 import { loadSql, splitStatements } from '../sql-files.js';
 import type { StateDatabase } from './state-tables.js';
 
@@ -22,13 +23,11 @@ export const STATE_MIGRATIONS: readonly Migration[] = [
 export const STATE_SCHEMA_VERSION = STATE_MIGRATIONS[STATE_MIGRATIONS.length - 1]!.version;
 
 /** Applies pending migrations; refuses a state written by a newer pinsync rather than misreading it. */
-export async function migrateState(db: Kysely<StateDatabase>, engine: string): Promise<number[]> {
+export async function migrateState(db: Kysely<StateDatabase>, engine: string, where: string): Promise<number[]> {
   await sql`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`.execute(db);
   const applied = new Set((await db.selectFrom('schema_migrations').select('version').execute()).map((r) => Number(r.version)));
   const newest = Math.max(0, ...applied);
-  if (newest > STATE_SCHEMA_VERSION) {
-    throw new Error(`the state was written by a newer pinsync (schema ${newest}, this one knows up to ${STATE_SCHEMA_VERSION}); upgrade pinsync`);
-  }
+  if (newest > STATE_SCHEMA_VERSION) throw newerStateError(where, newest);
   const done: number[] = [];
   for (const m of STATE_MIGRATIONS) {
     if (applied.has(m.version)) continue;
@@ -46,10 +45,23 @@ export async function migrateState(db: Kysely<StateDatabase>, engine: string): P
 }
 
 /** For read-only opens: the schema must already be current, since nothing may be changed. */
-export async function checkStateVersion(db: Kysely<StateDatabase>): Promise<void> {
+export async function checkStateVersion(db: Kysely<StateDatabase>, where: string): Promise<void> {
   const rows = await db.selectFrom('schema_migrations').select('version').execute();
   const newest = Math.max(0, ...rows.map((r) => Number(r.version)));
-  if (newest !== STATE_SCHEMA_VERSION) {
-    throw new Error(`the state schema is version ${newest}, this pinsync needs ${STATE_SCHEMA_VERSION}; run \`pinsync sync\` once to upgrade it`);
+  if (newest > STATE_SCHEMA_VERSION) throw newerStateError(where, newest);
+  if (newest < STATE_SCHEMA_VERSION) {
+    throw new StateError(
+      'PINSYNC_STATE_OUTDATED',
+      `the state ${where} has schema ${newest}, this pinsync needs ${STATE_SCHEMA_VERSION}; \`plan\` and \`runs\` never change the state, ` +
+        'so it is upgraded by the next `pinsync sync` (it upgrades the state first, then syncs)',
+    );
   }
+}
+
+function newerStateError(where: string, newest: number): StateError {
+  return new StateError(
+    'PINSYNC_STATE_NEWER',
+    `the state ${where} was written by a newer pinsync (state schema ${newest}, this one knows up to ${STATE_SCHEMA_VERSION}); ` +
+      'upgrade pinsync to use it (this version left it unchanged rather than misread it)',
+  );
 }

@@ -10,7 +10,7 @@ export async function createWarehouse(name: string, config: WarehouseConfig): Pr
   switch (config.type) {
     case 'duckdb': {
       const { DuckDbWarehouse } = await import('./duckdb/duckdb-warehouse.js');
-      return new DuckDbWarehouse({ path: config.path, threads: config.threads, memoryLimit: config.memoryLimit });
+      return new DuckDbWarehouse({ name, path: config.path, threads: config.threads, memoryLimit: config.memoryLimit, fileSearchPath: config.fileSearchPath });
     }
     case 'postgres': {
       const { PostgresWarehouse } = await import('./postgres/postgres-warehouse.js');

@@ -36,6 +36,7 @@ function checkCrossReferences(value: unknown, ctx: IssueSink): void {
   const destinations = isRecord(value.destinations) ? Object.keys(value.destinations) : undefined;
   const syncByName = new Map<string, number>();
   const syncByListId = new Map<string, number>();
+  const syncByAudienceName = new Map<string, number>();
 
   value.syncs.forEach((sync: unknown, i) => {
     if (!isRecord(sync)) return;
@@ -71,7 +72,32 @@ function checkCrossReferences(value: unknown, ctx: IssueSink): void {
           message: `customer list ${String(listId)} is already used by ${formatConfigPath(['syncs', first])}; one sync per list`,
         });
     }
+
+    // Pinterest list names are not unique; a sync tells its own list from another's only by the create it noted,
+    // so two syncs that share a name in one ad account would each find the other's list.
+    const name = isRecord(sync.audience) ? sync.audience.name : undefined;
+    if (typeof name === 'string' && name.trim() !== '') {
+      const key = `${adAccountOf(value.destinations, sync.destination)}\u0000${name.trim()}`;
+      const first = syncByAudienceName.get(key);
+      if (first === undefined) syncByAudienceName.set(key, i);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: at('audience', 'name'),
+          message: `audience name "${name.trim()}" is already used by ${formatConfigPath(['syncs', first])} in the same ad account; give each sync its own audience.name`,
+        });
+    }
   });
+}
+
+// The ad account a sync's list lives in, or the destination name when it cannot be read (a broken entry is
+// reported on its own path); with no destination named, the only one defined.
+function adAccountOf(destinations: unknown, named: unknown): string {
+  if (!isRecord(destinations)) return '';
+  const key = typeof named === 'string' && named !== '' ? named : Object.keys(destinations).length === 1 ? Object.keys(destinations)[0]! : '';
+  const destination = destinations[key];
+  const account = isRecord(destination) ? destination.adAccountId : undefined;
+  return typeof account === 'string' || typeof account === 'number' ? `account:${String(account)}` : `destination:${key}`;
 }
 
 function unknownReference(kind: string, name: string, defined: readonly string[]): string {

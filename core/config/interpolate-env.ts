@@ -17,6 +17,27 @@ export interface InterpolatedString {
   value: string;
   /** Problems found, as messages without a path; empty when all went well. */
   problems: string[];
+  /** Variables referenced without a default that are not set (each also has its entry in `problems`). */
+  unset: string[];
+}
+
+/** A value whose variables were not set, left unset instead of being an error (see `InterpolateOptions.defer`). */
+export interface DeferredValue {
+  /** Where the value is, as keys and indexes from the document root. */
+  path: PropertyKey[];
+  /** The variables that were not set. */
+  variables: string[];
+}
+
+/** Options of `interpolateEnv`. */
+export interface InterpolateOptions {
+  /**
+   * Values at paths for which this returns true may reference unset variables: instead of an issue, the value is
+   * emptied and reported to `onDeferred` (other problems, such as a malformed reference, stay issues).
+   */
+  defer?: (path: readonly PropertyKey[]) => boolean;
+  /** Receives each deferred value. */
+  onDeferred?: (value: DeferredValue) => void;
 }
 
 const TOKEN = /\$\$\{|\$\{([^}]*)\}|\$\{/g;
@@ -25,6 +46,7 @@ const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
 /** Replaces `${VAR}`, `${VAR:-default}` and `$${` in one string. */
 export function interpolateString(text: string, env: EnvSource): InterpolatedString {
   const problems: string[] = [];
+  const unset: string[] = [];
   const value = text.replace(TOKEN, (token: string, body: string | undefined) => {
     if (token === '$${') return '${';
     if (body === undefined) {
@@ -45,25 +67,34 @@ export function interpolateString(text: string, env: EnvSource): InterpolatedStr
     if (fallback !== undefined) return set === undefined || set === '' ? fallback : set;
     if (set === undefined) {
       problems.push(`environment variable ${name} is not set`);
+      unset.push(name);
       return '';
     }
     return set;
   });
-  return { value, problems };
+  return { value, problems, unset };
 }
 
 /**
  * Interpolates every string scalar value of `doc` in place (mapping keys are left alone) and returns the problems,
  * each located by its path in the config.
  */
-export function interpolateEnv(doc: Document, env: EnvSource): ConfigIssue[] {
+export function interpolateEnv(doc: Document, env: EnvSource, opts: InterpolateOptions = {}): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const walk = (node: unknown, path: PropertyKey[]): void => {
     // Aliases point at a node that is interpolated where its anchor is defined.
     if (isAlias(node)) return;
     if (isScalar(node)) {
       if (typeof node.value !== 'string') return;
-      const { value, problems } = interpolateString(node.value, env);
+      const { value, problems, unset } = interpolateString(node.value, env);
+      // Only when every problem is an unset variable: a malformed reference is a mistake in the file, not a secret
+      // that this machine lacks.
+      if (unset.length > 0 && unset.length === problems.length && opts.defer?.(path) === true) {
+        // Emptied, not half-substituted: `Bearer ${TOKEN}` must not turn into a value that looks set.
+        node.value = '';
+        opts.onDeferred?.({ path, variables: unset });
+        return;
+      }
       node.value = value;
       for (const message of problems) issues.push({ path: formatConfigPath(path), message });
     } else if (isMap(node)) {

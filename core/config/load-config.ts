@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { configSchema, type PinsyncConfig } from './config-schema.js';
+import { clearDeferred, deferredCredential, fillDeferred, isCredentialPath, type DeferredCredential } from './deferred-credentials.js';
 import { formatConfigIssues } from './format-config-issues.js';
 import { interpolateEnv, type EnvSource } from './interpolate-env.js';
 import { resolveConfigPaths } from './resolve-config-paths.js';
@@ -25,6 +26,18 @@ export interface LoadedConfig extends PinsyncConfig {
   configPath: string;
   /** Folder that relative paths in the config were resolved against. */
   configDir: string;
+  /** Credentials left unset because their variables were not set (only with `deferCredentials`; else empty). */
+  deferredCredentials: DeferredCredential[];
+}
+
+/** Options of `loadConfig`. */
+export interface LoadConfigOptions {
+  /**
+   * Commands that never call Pinterest (plan, sync --dry-run, validate, runs) and the auth commands: an unset
+   * `${VAR}` in a destination's `auth` block leaves that value unset and is listed in `deferredCredentials`
+   * instead of failing the load. Whoever then calls Pinterest must check them (`missingCredentials`).
+   */
+  deferCredentials?: boolean;
 }
 
 /** Options of `parseConfigText`. */
@@ -35,6 +48,8 @@ export interface ParseConfigOptions {
   configPath?: string;
   /** Folder relative paths resolve against; default: the folder of `configPath`, else the working directory. */
   configDir?: string;
+  /** See `LoadConfigOptions.deferCredentials`. */
+  deferCredentials?: boolean;
 }
 
 /** Parses and validates config text; throws `ConfigError` carrying every issue. */
@@ -58,7 +73,12 @@ export function parseConfigText(text: string, opts: ParseConfigOptions = {}): Lo
     throw fail(shown);
   }
 
-  const envIssues = interpolateEnv(doc, opts.env ?? {});
+  const deferred: DeferredCredential[] = [];
+  const envIssues = interpolateEnv(
+    doc,
+    opts.env ?? {},
+    opts.deferCredentials ? { defer: isCredentialPath, onDeferred: (value) => deferred.push(deferredCredential(value)) } : {},
+  );
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
@@ -67,17 +87,19 @@ export function parseConfigText(text: string, opts: ParseConfigOptions = {}): Lo
   }
   if (data === null || data === undefined) throw fail([...envIssues, { path: '', message: 'the config is empty' }]);
 
+  fillDeferred(data, deferred);
   const result = configSchema.safeParse(data);
   // A variable that is not set already explains why its value is wrong; say it once.
   const envPaths = new Set(envIssues.map((i) => i.path));
   const schemaIssues = result.success ? [] : toConfigIssues(result.error.issues, configSchema, data).filter((i) => !envPaths.has(i.path));
   const issues = sortIssuesByPosition([...envIssues, ...schemaIssues], doc);
   if (!result.success || issues.length > 0) throw fail(issues);
-  return { ...resolveConfigPaths(result.data, configDir), configPath, configDir };
+  clearDeferred(result.data, deferred);
+  return { ...resolveConfigPaths(result.data, configDir), configPath, configDir, deferredCredentials: deferred };
 }
 
 /** Reads `file` (YAML), interpolates `${VAR}` from `env`, validates; throws `ConfigError` carrying every issue. */
-export async function loadConfig(file: string = DEFAULT_CONFIG_FILE, env: EnvSource = process.env): Promise<LoadedConfig> {
+export async function loadConfig(file: string = DEFAULT_CONFIG_FILE, env: EnvSource = process.env, opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -91,7 +113,7 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE, env: EnvSou
           : `cannot read config file ${file}: ${code ?? (err as Error).message}`;
     throw new ConfigError(message, [{ path: '', message }]);
   }
-  return parseConfigText(text, { env, configPath: file });
+  return parseConfigText(text, { env, configPath: file, deferCredentials: opts.deferCredentials });
 }
 
 // The message carries the full list too, so a caller that prints only `err.message` still shows every problem.

@@ -15,7 +15,10 @@ export function resolveConfigPath(path: string, baseDir: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
-/** A copy of `config` whose state file, DuckDB files and key files are absolute paths. */
+/**
+ * A copy of `config` whose state file, DuckDB files and key files are absolute paths, and whose DuckDB warehouses
+ * look up relative paths inside their queries in the config's folder (unless `fileSearchPath` says otherwise).
+ */
 export function resolveConfigPaths(config: PinsyncConfig, baseDir: string): PinsyncConfig {
   const at = (path: string | undefined) => (path === undefined ? undefined : resolveConfigPath(path, baseDir));
   const state = config.state.kind === 'duckdb' ? { ...config.state, path: resolveConfigPath(config.state.path, baseDir) } : config.state;
@@ -23,7 +26,7 @@ export function resolveConfigPaths(config: PinsyncConfig, baseDir: string): Pins
     Object.entries(config.warehouses).map(([name, warehouse]): [string, WarehouseConfig] => {
       switch (warehouse.type) {
         case 'duckdb':
-          return [name, { ...warehouse, path: resolveConfigPath(warehouse.path, baseDir) }];
+          return [name, { ...warehouse, path: resolveConfigPath(warehouse.path, baseDir), fileSearchPath: resolveConfigPath(warehouse.fileSearchPath ?? '.', baseDir) }];
         case 'bigquery':
           return [name, { ...warehouse, keyFilename: at(warehouse.keyFilename) }];
         case 'snowflake':

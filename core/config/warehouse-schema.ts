@@ -25,6 +25,9 @@ export const DUCKDB_IN_MEMORY = ':memory:';
 export const duckDbWarehouseSchema = z.strictObject({
   type: z.literal('duckdb'),
   path: requiredText(),
+  // Where relative file paths inside the query (`read_csv('people.csv')`) are looked up first; default: the config
+  // file's folder, so a cron job reads the same files whatever directory it starts in.
+  fileSearchPath: optionalText(),
   threads: numeric(int(1, 1024).optional()),
   memoryLimit: text(
     z

@@ -1,5 +1,5 @@
 -- Pushdown ingest: the user's query, normalization and hashing in one DuckDB pipeline; rows never reach Node.
--- {{pipeline}} yields one outcome column per mapped column (see connectors/duckdb/duckdb-normalization.ts);
+-- The pipeline (placeholder below) yields one outcome column per mapped column (see connectors/duckdb/duckdb-normalization.ts);
 -- UNNEST turns each row into one (column, family, outcome) triple, so the query runs once.
 -- One aggregation with two grouping sets gives, in a single pass, the distinct hashes (grouped by h) and the
 -- outcome counts per column (grouped by col, kind). A 64-char outcome is a hash we made, '=' + hash was

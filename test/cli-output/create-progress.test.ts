@@ -4,6 +4,14 @@ import { createProgress } from '../../cli/output/create-progress.js';
 import type { Logger } from '../../core/logger.js';
 import { fakeStream } from './fake-stream.js';
 
+/** The lines a terminal would show for each redraw: split at carriage returns, cursor moves and newlines. */
+function drawnLines(text: string): string[] {
+  return text
+    .split(/\r|\n|\u001b\[\d*G/)
+    .map((l) => l.replace(/\u001b\[\d*K/g, '').trim())
+    .filter((l) => l !== '');
+}
+
 function run(progress: ReturnType<typeof createProgress>): void {
   progress.start('reading query');
   progress.tick(10_000);
@@ -39,12 +47,39 @@ describe('createProgress', () => {
     const stream = fakeStream(true);
     run(createProgress({ stream }));
     const text = stream.written();
-    expect(text).toMatch(/reading query 10,000 \| …\/s/);
+    expect(text).toMatch(/reading query, 10,000 rows, took \d+ ms/);
     expect(text).toMatch(/pushing \[=+-+\] 50% \| 10,000\/20,000/);
     expect(text).toContain('ETA');
     expect(text.endsWith('\n')).toBe(true);
     // No terminal modes that a crash could leave behind.
     expect(text).not.toMatch(/\u001b\[\?(7l|25l)|\u001b7/);
+  });
+
+  it('shows a spinner and elapsed time while a read reports no rows (DuckDB pushdown), never a frozen 0', async () => {
+    vi.stubEnv('CI', '');
+    const stream = fakeStream(true);
+    const progress = createProgress({ stream });
+    progress.start('people: reading');
+    await new Promise((r) => setTimeout(r, 450));
+    progress.stop();
+    const frames = drawnLines(stream.written()).filter((l) => l.startsWith('people: reading'));
+    const running = frames.slice(0, -1);
+    expect(new Set(running.map((l) => l.split(' ')[2])).size).toBeGreaterThan(1); // the spinner turns
+    for (const line of frames) expect(line).not.toMatch(/reading \S* ?0 \||\b0 rows/);
+    expect(running.at(-1)).toMatch(/\d+ ms$/);
+    // What stays in the scrollback: the phase and how long it took, no spinner and no count nobody measured.
+    expect(frames.at(-1)).toMatch(/^people: reading, took \d+ ms$/);
+  });
+
+  it('adds rows and a rate to the spinner once rows are counted, and keeps them on the final line', () => {
+    vi.stubEnv('CI', '');
+    const stream = fakeStream(true);
+    const progress = createProgress({ stream });
+    progress.start('people: reading');
+    progress.tick(12_345);
+    progress.stop();
+    const frames = drawnLines(stream.written()).filter((l) => l.startsWith('people: reading'));
+    expect(frames.at(-1)).toMatch(/^people: reading, 12,345 rows, took \d+ ms$/);
   });
 
   it('keeps log lines off the bar line and redraws the bar below them', () => {

@@ -54,7 +54,7 @@ describe('config schema: unknown keys', () => {
     c.warehouses.local.colour = 'blue';
     c.destinations.pinterest.batch = { maxRecrods: 5 };
     const issues = issuesOf(c);
-    expect(messageAt(issues, 'warehouses.local.colour')).toBe('unknown key "colour"; allowed keys: type, path, threads, memoryLimit');
+    expect(messageAt(issues, 'warehouses.local.colour')).toBe('unknown key "colour"; allowed keys: type, path, fileSearchPath, threads, memoryLimit');
     expect(messageAt(issues, 'destinations.pinterest.batch.maxRecrods')).toContain('did you mean "maxRecords"?');
   });
 

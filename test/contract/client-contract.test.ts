@@ -73,6 +73,9 @@ describe('PinterestClient ↔ emulator, every exchange within the OpenAPI descri
     const audience = await client.createAudience({ name: 'contract audience', customerListId: listId, description: 'from the contract test' });
     expect((await client.getAudience(audience.id)).id).toBe(audience.id);
     await client.createAudience({ name: 'plain', customerListId: listId });
+    const listed = await client.listAudiences();
+    expect(listed.map((a) => a.id)).toContain(audience.id);
+    expect(listed.every((a) => a.customerListId === listId)).toBe(true);
   });
 
   it('reads the ad account and, through request(), the user account', async () => {

@@ -247,6 +247,30 @@ describe('proactive refresh', () => {
   });
 });
 
+describe('no access token', () => {
+  it('with a refresh token, refreshes before the first request instead of sending an empty bearer token', async () => {
+    const store = await openStore();
+    const c = client(destination({ accessToken: undefined }), store);
+    await c.updateCustomerList(LIST_ID, 'ADD', RECORDS);
+    await c.close();
+    expect(fake.tokenCalls).toHaveLength(1);
+    expect(fake.apiCalls).toHaveLength(1);
+    expect(fake.validAccess.has(fake.apiCalls[0]!.token!)).toBe(true);
+  });
+
+  it('without one, fails as "not authorized yet" (exit 2) and sends nothing', async () => {
+    const store = await openStore();
+    const c = client(destination({ accessToken: undefined, refreshToken: undefined }), store);
+    const err = (await c.updateCustomerList(LIST_ID, 'ADD', RECORDS).catch((e: unknown) => e)) as PinsyncError;
+    await c.close();
+    expect(err.code).toBe('PINSYNC_PINTEREST_NOT_AUTHORIZED');
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain('pinsync auth url -c pinsync.yaml --destination pinterest');
+    expect(fake.apiCalls).toHaveLength(0);
+    expect(fake.tokenCalls).toHaveLength(0);
+  });
+});
+
 describe('failed refresh', () => {
   it('on 401 code 283 fails with a re-authorization message, keeps stored tokens, and prints no secret', async () => {
     const store = await openStore();
@@ -275,7 +299,8 @@ describe('failed refresh', () => {
     expect(err.message).toMatch(/HTTP 401, Pinterest code 283/);
     expect(err.message).toContain('pinsync auth url -c pinsync.yaml --destination pinterest');
     expect(err.message).toContain('pinsync auth exchange -c pinsync.yaml --destination pinterest --code CODE');
-    expect(err.message).toMatch(/Nothing was lost/);
+    expect(err.message).toMatch(/may have been used up by an earlier run/);
+    expect(err.message).not.toMatch(/nothing was lost/i);
     expect(again.code).toBe('PINSYNC_PINTEREST_REAUTHORIZE');
     expect(fake.tokenCalls).toHaveLength(1);
 

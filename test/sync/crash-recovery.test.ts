@@ -145,12 +145,17 @@ describe('one run at a time', () => {
       const lock = await store.acquireLock('a', { pid: process.pid, host: 'h', runId: 1 });
       await expect(store.acquireLock('a', { pid: process.pid, host: 'h', runId: 2 })).rejects.toThrow(/already running/);
       await lock.release();
-      // a lock left by a process that no longer exists is taken over
-      await store.acquireLock('b', { pid: 2 ** 22 + 12345, host: 'h', runId: 3 });
-      const taken = await store.acquireLock('b', { pid: process.pid, host: 'h', runId: 4 });
-      await taken.release();
+      // a lock left by a process that no longer exists (its store is gone) is taken over, whatever its pid
+      await store.acquireLock('b', { pid: process.pid, host: 'h', runId: 3 });
     } finally {
       await store.close();
+    }
+    const next = await DuckDbStateStore.open(`${fx.dir}/locks.duckdb`);
+    try {
+      const taken = await next.acquireLock('b', { pid: process.pid, host: 'h', runId: 4 });
+      await taken.release();
+    } finally {
+      await next.close();
     }
   });
 });

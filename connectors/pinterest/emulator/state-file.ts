@@ -53,7 +53,8 @@ interface ListRecord {
 export async function writeStateFile(path: string, state: PersistedState): Promise<void> {
   const pieces = serialize(state);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'w');
+  // It holds the emulator's live tokens: owner-only whatever the umask (the mode can only lose bits to the umask).
+  const handle = await open(tmp, 'w', 0o600);
   try {
     for (const piece of pieces) await handle.write(piece);
   } catch (err) {

@@ -6,12 +6,14 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Kysely, sql } from 'kysely';
-import { StateError, WarehouseError } from '../../../core/errors.js';
+import { PinsyncError, StateError, WarehouseError } from '../../../core/errors.js';
 import type { IdentifierFamily, RejectReason } from '../../../core/identifier-types.js';
 import { familyOf } from '../../../core/identifier-types.js';
+import { resolveResultColumns } from '../../../core/result-columns.js';
 import type { Acknowledgement, DiffSession, PushdownQuery } from '../../../core/state-store.js';
 import type { ColumnStats, DiffCounts } from '../../../core/sync-report.js';
 import { installNormalizationMacros, normalizationPipelineSql } from '../../duckdb/duckdb-normalization.js';
+import { assertWarehouseFileExists, duckDbOpenError, duckDbQueryError, setFileSearchPathSql } from '../../duckdb/duckdb-warehouse-file.js';
 import { loadSql, renderSql, splitStatements } from '../../sql-files.js';
 import type { StateDatabase } from '../state-tables.js';
 import type { Mutex } from './mutex.js';
@@ -66,37 +68,48 @@ export class DuckDbDiffSession implements DiffSession {
     query: PushdownQuery,
     opts: { signal?: AbortSignal; summaryOnly?: boolean } = {},
   ): Promise<{ sourceRows: number; columns: ColumnStats[] }> {
-    const pipeline = normalizationPipelineSql(
-      query.columns.map((c) => ({ expr: `pinsync_source.${quoteIdent(c.column)}`, type: c.type })),
-      `(${stripTrailingSemicolon(query.sql)}) AS pinsync_source`,
-    );
-    const vars = {
-      columns: query.columns.map((_, i) => String(i)).join(', '),
-      families: query.columns.map((c) => String(FAMILY_CODES[familyOf(c.type)])).join(', '),
-      outcomes: query.columns.map((_, i) => `o${i}`).join(', '),
-      pipeline,
-      samples: String(PLAN_SAMPLES),
-    };
-    const statement = renderSql(loadSql('duckdb', opts.summaryOnly ? 'diff-pushdown-summary' : 'diff-pushdown-outcomes'), vars);
+    const userSql = stripTrailingSemicolon(query.sql);
     let stats: { col: number; kind: string; n: number }[] = [];
     await this.withAttachedWarehouse(query, opts.signal, async () => {
-      if (!opts.summaryOnly) {
-        await this.conn.run(statement);
-        return;
+      // Bound on its own first, so a misnamed identifier column or a syntax error is reported against the user's
+      // query, never against the SQL pinsync wraps around it.
+      const returned = await this.describeUserQuery(query.syncName, userSql);
+      const indexes = resolveResultColumns(query.syncName, query.columns, returned);
+      // The user's SQL on lines of its own: a trailing `-- comment` cannot swallow the closing parenthesis, and an
+      // error's `LINE n:` can be mapped back to the user's line numbers.
+      const pipeline = normalizationPipelineSql(
+        query.columns.map((c, i) => ({ expr: `pinsync_source.${quoteIdent(returned[indexes[i]!]!)}`, type: c.type })),
+        `(\n${userSql}\n) AS pinsync_source`,
+      );
+      const vars = {
+        columns: query.columns.map((_, i) => String(i)).join(', '),
+        families: query.columns.map((c) => String(FAMILY_CODES[familyOf(c.type)])).join(', '),
+        outcomes: query.columns.map((_, i) => `o${i}`).join(', '),
+        pipeline,
+        samples: String(PLAN_SAMPLES),
+      };
+      const statement = renderSql(loadSql('duckdb', opts.summaryOnly ? 'diff-pushdown-summary' : 'diff-pushdown-outcomes'), vars);
+      try {
+        if (!opts.summaryOnly) {
+          await this.conn.run(statement);
+          return;
+        }
+        const rows = (await this.conn.runAndReadAll(statement)).getRowObjectsJS() as {
+          by_kind: number;
+          col: number | null;
+          kind: string | null;
+          distinct_hashes: bigint;
+          n: bigint;
+          samples: string[] | null;
+        }[];
+        for (const row of rows) {
+          if (Number(row.by_kind) === 0) this.summary = { current: Number(row.distinct_hashes), samples: (row.samples ?? []).filter((h) => h !== null) };
+          else stats.push({ col: Number(row.col), kind: String(row.kind), n: Number(row.n) });
+        }
+        this.summary ??= { current: 0, samples: [] };
+      } catch (err) {
+        throw duckDbQueryError(`sync ${query.syncName}`, new Error(atUserLines(messageOf(err), statement, userSql), { cause: err }));
       }
-      const rows = (await this.conn.runAndReadAll(statement)).getRowObjectsJS() as {
-        by_kind: number;
-        col: number | null;
-        kind: string | null;
-        distinct_hashes: bigint;
-        n: bigint;
-        samples: string[] | null;
-      }[];
-      for (const row of rows) {
-        if (Number(row.by_kind) === 0) this.summary = { current: Number(row.distinct_hashes), samples: (row.samples ?? []).filter((h) => h !== null) };
-        else stats.push({ col: Number(row.col), kind: String(row.kind), n: Number(row.n) });
-      }
-      this.summary ??= { current: 0, samples: [] };
     });
     this.staged = opts.summaryOnly ? 'summary' : 'stage_groups';
     if (!opts.summaryOnly) stats = await this.query<{ col: number; kind: string; n: number }>(loadSql('duckdb', 'diff-pushdown-stats'));
@@ -113,23 +126,50 @@ export class DuckDbDiffSession implements DiffSession {
     return { sourceRows, columns: result };
   }
 
+  // Preparing binds the query (tables, columns, a CSV's header) without running it.
+  private async describeUserQuery(syncName: string, userSql: string): Promise<string[]> {
+    let prepared;
+    try {
+      prepared = await this.conn.prepare(userSql);
+    } catch (err) {
+      throw duckDbQueryError(`sync ${syncName}`, err);
+    }
+    try {
+      return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+    } finally {
+      prepared.destroySync();
+    }
+  }
+
   // Runs `fn` with the warehouse attached read-only and set as the default catalog, so the user's unqualified table
-  // names resolve there (and never to state tables); an abort interrupts the running statement.
+  // names resolve there (and never to state tables), and relative file paths in the query resolve against the
+  // config's folder; an abort interrupts the running statement. Errors of `fn` arrive already classified.
   private async withAttachedWarehouse(query: PushdownQuery, signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
     const attachAlias = 'pinsync_warehouse';
+    const who = `sync ${query.syncName}`;
     await this.mutex.run(async () => {
       await installNormalizationMacros(this.conn);
       const stateCatalog = String((await this.conn.runAndReadAll('SELECT current_database()')).getRows()[0]![0]);
-      await this.conn.run(`ATTACH ${quoteLiteral(query.attachPath)} AS ${attachAlias}${query.attachPath === ':memory:' ? '' : ' (READ_ONLY)'}`);
+      // ATTACH of a missing file in read-only mode fails, but checking first gives the same message as the
+      // streamed path, and never lets a DuckDB that would create the file do so.
+      await assertWarehouseFileExists(who, query.attachPath);
+      try {
+        await this.conn.run(`ATTACH ${quoteLiteral(query.attachPath)} AS ${attachAlias}${query.attachPath === ':memory:' ? '' : ' (READ_ONLY)'}`);
+      } catch (err) {
+        throw duckDbOpenError(who, query.attachPath, err);
+      }
       const onAbort = () => this.conn.interrupt();
       signal?.addEventListener('abort', onAbort);
       try {
         await this.conn.run(`USE ${attachAlias}`);
+        if (query.fileSearchPath !== undefined) await this.conn.run(setFileSearchPathSql(query.fileSearchPath));
         await fn();
       } catch (err) {
-        throw new WarehouseError('PINSYNC_WAREHOUSE_QUERY', `sync ${query.syncName}: the warehouse query failed: ${messageOf(err)}`, { cause: err });
+        if (signal?.aborted) throw new WarehouseError('PINSYNC_ABORTED', `${who}: reading the warehouse was cancelled`, { cause: err });
+        throw err instanceof PinsyncError ? err : duckDbQueryError(who, err);
       } finally {
         signal?.removeEventListener('abort', onAbort);
+        if (query.fileSearchPath !== undefined) await this.conn.run('RESET file_search_path');
         await this.conn.run(`USE ${quoteIdent(stateCatalog)}`);
         await this.conn.run(`DETACH ${attachAlias}`);
       }
@@ -294,6 +334,24 @@ function quoteLiteral(value: string): string {
 
 function stripTrailingSemicolon(text: string): string {
   return text.trim().replace(/;+\s*$/, '');
+}
+
+/**
+ * DuckDB's `LINE n:` context of an error in the wrapped statement, renumbered to the user's own query when the
+ * position falls inside it (the caret moved with the shorter prefix), and dropped when it points into pinsync's
+ * SQL, which would mean nothing to the user.
+ */
+function atUserLines(message: string, statement: string, userSql: string): string {
+  const context = /\n*LINE (\d+): ([^\n]*)(?:\n( *)\^)?/.exec(message);
+  if (!context) return message;
+  const start = statement.indexOf(`(\n${userSql}\n)`);
+  const firstUserLine = start < 0 ? -1 : statement.slice(0, start).split('\n').length + 1;
+  const line = Number(context[1]) - firstUserLine + 1;
+  const before = message.slice(0, context.index);
+  if (firstUserLine < 0 || line < 1 || line > userSql.split('\n').length) return before;
+  const prefixShift = `LINE ${context[1]}: `.length - `LINE ${line}: `.length;
+  const caret = context[3] !== undefined ? `\n${' '.repeat(Math.max(0, context[3].length - prefixShift))}^` : '';
+  return `${before}\n\nLINE ${line}: ${context[2]}${caret}${message.slice(context.index + context[0].length)}`;
 }
 
 function messageOf(err: unknown): string {

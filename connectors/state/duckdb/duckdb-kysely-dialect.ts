@@ -28,6 +28,8 @@ export interface DuckDbDialectConfig {
   connection: DuckDBConnection;
   /** Serializes kysely and raw users of the connection. */
   mutex: Mutex;
+  /** Turns an engine error into one a user can act on (a full disk); default: as it is. */
+  translateError?: (err: unknown) => unknown;
 }
 
 export class DuckDbDialect implements Dialect {
@@ -51,7 +53,7 @@ class DuckDbDriver implements Driver {
   private readonly connection: DuckDbKyselyConnection;
   private release: (() => void) | undefined;
   constructor(private readonly config: DuckDbDialectConfig) {
-    this.connection = new DuckDbKyselyConnection(config.connection);
+    this.connection = new DuckDbKyselyConnection(config.connection, config.translateError ?? ((err) => err));
   }
   async init(): Promise<void> {}
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -65,7 +67,13 @@ class DuckDbDriver implements Driver {
     await conn.executeQuery(CompiledQuery.raw('COMMIT'));
   }
   async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
-    await conn.executeQuery(CompiledQuery.raw('ROLLBACK'));
+    try {
+      await conn.executeQuery(CompiledQuery.raw('ROLLBACK'));
+    } catch (err) {
+      // DuckDB already rolled back a transaction whose COMMIT failed (a full disk); kysely would otherwise throw this
+      // instead of the error that explains what happened.
+      if (!/no transaction is active/i.test(err instanceof Error ? err.message : String(err))) throw err;
+    }
   }
   async releaseConnection(): Promise<void> {
     const release = this.release;
@@ -76,11 +84,14 @@ class DuckDbDriver implements Driver {
 }
 
 class DuckDbKyselyConnection implements DatabaseConnection {
-  constructor(private readonly conn: DuckDBConnection) {}
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly translateError: (err: unknown) => unknown,
+  ) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const params = compiled.parameters.map(toDuckDbValue);
-    const reader = await this.conn.runAndReadAll(compiled.sql, params);
+    const reader = await this.conn.runAndReadAll(compiled.sql, params).catch((err: unknown) => Promise.reject(this.translateError(err)));
     const rows = reader.getRowObjectsJS().map(fromDuckDbRow);
     const kind = compiled.query.kind;
     const isDml = kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode';

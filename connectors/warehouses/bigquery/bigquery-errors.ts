@@ -4,6 +4,7 @@
  * ...); the HTTP status is missing when the failure came back inside a job's `status.errors`, so the reason decides.
  */
 import { WarehouseError } from '../../../core/errors.js';
+import { scrubErrorText } from '../../../core/scrub-error-text.js';
 
 /** Who the failing operation ran for and what it was, so messages name the sync and the limit that applied. */
 export interface BigQueryErrorContext {
@@ -41,12 +42,13 @@ export function bigQueryTimeoutError(who: string, jobId: string, timeoutMs: numb
 /** Classifies a failure; see the module comment. */
 export function toBigQueryError(err: unknown, ctx: BigQueryErrorContext): WarehouseError {
   if (err instanceof WarehouseError) return err;
-  const message = messageOf(err);
+  // BigQuery quotes the offending value of a failed cast (`Bad int64 value: …`): never show it raw.
+  const message = scrubErrorText(messageOf(err));
   const { status, reasons } = apiDetails(err);
   const who = ctx.who;
 
   // The message test only applies to errors that did not come from the BigQuery API (those have reasons).
-  const authLibraryFailure = reasons.length === 0 && (AUTH_MESSAGE.test(message) || isMissingKeyFile(err));
+  const authLibraryFailure = reasons.length === 0 && (AUTH_MESSAGE.test(messageOf(err)) || isMissingKeyFile(err));
   if (status === 401 || reasons.some((r) => AUTH_REASONS.has(r)) || authLibraryFailure) {
     return new WarehouseError(
       'PINSYNC_WAREHOUSE_AUTH',

@@ -2,32 +2,56 @@
  * DuckDB as a warehouse: a database file (opened read-only, so dbt or another reader can share it) or `:memory:`
  * for queries that read CSV/Parquet themselves. Results stream chunk by chunk; only one batch is ever held.
  */
-import { access } from 'node:fs/promises';
 import { type DuckDBConnection, type DuckDBInstance, JSDuckDBValueConverter } from '@duckdb/node-api';
 import { WarehouseError } from '../../../core/errors.js';
-import type { RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
+import type { AttachableDuckDb, RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
 import { openDuckDb } from '../../duckdb/open-duckdb.js';
+import { assertWarehouseFileExists, duckDbOpenError, duckDbQueryError, setFileSearchPathSql } from '../../duckdb/duckdb-warehouse-file.js';
 
 export interface DuckDbWarehouseOptions {
+  /** The warehouse's name in the config, for errors that concern no particular sync (`check`). */
+  name?: string;
   /** Database file (resolved against the config's folder) or `:memory:`. */
   path: string;
   /** DuckDB threads for this warehouse's instance. */
   threads?: number;
   /** DuckDB memory_limit for this warehouse's instance. */
   memoryLimit?: string;
+  /** Folder relative file paths inside queries resolve against (the config's folder); default: the working directory. */
+  fileSearchPath?: string | undefined;
 }
 
 export class DuckDbWarehouse implements Warehouse {
   readonly engine = 'duckdb' as const;
-  readonly attachableDuckDb: { path: string };
+  readonly attachableDuckDb: AttachableDuckDb;
   private instance: DuckDBInstance | undefined;
 
   constructor(private readonly options: DuckDbWarehouseOptions) {
-    this.attachableDuckDb = { path: options.path };
+    this.attachableDuckDb = { path: options.path, fileSearchPath: options.fileSearchPath };
+  }
+
+  // Preparing binds the query (tables, columns, even a CSV's header) without running it.
+  async describeColumns(req: { sql: string; syncName: string }): Promise<readonly string[]> {
+    const conn = await this.connect(`sync ${req.syncName}`);
+    try {
+      let prepared;
+      try {
+        prepared = await conn.prepare(req.sql);
+      } catch (err) {
+        throw duckDbQueryError(`sync ${req.syncName}`, err);
+      }
+      try {
+        return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+      } finally {
+        prepared.destroySync();
+      }
+    } finally {
+      conn.closeSync();
+    }
   }
 
   async check(): Promise<void> {
-    const conn = await this.connect('check');
+    const conn = await this.connect(`warehouse ${this.options.name ?? this.options.path}`);
     try {
       await conn.run('SELECT 1');
     } finally {
@@ -36,7 +60,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async *read(req: WarehouseReadRequest): AsyncIterable<RowBatch> {
-    const conn = await this.connect(req.syncName);
+    const conn = await this.connect(`sync ${req.syncName}`);
     const onAbort = () => conn.interrupt();
     req.signal?.addEventListener('abort', onAbort);
     try {
@@ -45,7 +69,7 @@ export class DuckDbWarehouse implements Warehouse {
       try {
         result = await conn.stream(req.sql);
       } catch (err) {
-        throw req.signal?.aborted ? aborted() : queryError(req.syncName, err);
+        throw req.signal?.aborted ? aborted() : duckDbQueryError(`sync ${req.syncName}`, err);
       }
       const columnNames = result.columnNames();
       let columns: unknown[][] = columnNames.map(() => []);
@@ -56,7 +80,7 @@ export class DuckDbWarehouse implements Warehouse {
           chunk = await result.fetchChunk();
         } catch (err) {
           // An interrupt surfaces as DuckDB's "INTERRUPT Error": report it as the cancellation it is.
-          throw req.signal?.aborted ? aborted() : queryError(req.syncName, err);
+          throw req.signal?.aborted ? aborted() : duckDbQueryError(`sync ${req.syncName}`, err);
         }
         if (req.signal?.aborted) throw aborted();
         if (!chunk || chunk.rowCount === 0) break;
@@ -93,16 +117,10 @@ export class DuckDbWarehouse implements Warehouse {
 
   // Opened lazily: with a DuckDB state store the query usually runs inside the state engine instead (pushdown),
   // and this instance is never needed.
-  private async connect(syncName: string): Promise<DuckDBConnection> {
+  private async connect(who: string): Promise<DuckDBConnection> {
     if (!this.instance) {
       const { path } = this.options;
-      if (path !== ':memory:') {
-        try {
-          await access(path);
-        } catch {
-          throw new WarehouseError('PINSYNC_WAREHOUSE_UNREACHABLE', `sync ${syncName}: DuckDB warehouse file ${path} does not exist`);
-        }
-      }
+      await assertWarehouseFileExists(who, path);
       try {
         this.instance = await openDuckDb(path, {
           readOnly: path !== ':memory:',
@@ -110,17 +128,11 @@ export class DuckDbWarehouse implements Warehouse {
           memoryLimit: this.options.memoryLimit,
         });
       } catch (err) {
-        throw new WarehouseError('PINSYNC_WAREHOUSE_UNREACHABLE', `sync ${syncName}: cannot open DuckDB warehouse ${path}: ${messageOf(err)}`, { cause: err });
+        throw duckDbOpenError(who, path, err);
       }
     }
-    return this.instance.connect();
+    const conn = await this.instance.connect();
+    if (this.options.fileSearchPath !== undefined) await conn.run(setFileSearchPathSql(this.options.fileSearchPath));
+    return conn;
   }
-}
-
-function queryError(syncName: string, err: unknown): WarehouseError {
-  return new WarehouseError('PINSYNC_WAREHOUSE_QUERY', `sync ${syncName}: the warehouse query failed: ${messageOf(err)}`, { cause: err });
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

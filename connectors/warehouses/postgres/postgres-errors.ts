@@ -5,6 +5,7 @@
  */
 import { DatabaseError } from 'pg';
 import { WarehouseError } from '../../../core/errors.js';
+import { scrubErrorText } from '../../../core/scrub-error-text.js';
 
 /** Where and for whom the failing operation ran, so the message can name the sync and the server. */
 export interface PgErrorContext {
@@ -33,7 +34,7 @@ export function toWarehouseError(err: unknown, ctx: PgErrorContext): WarehouseEr
   if (err instanceof WarehouseError) return err;
   if (err instanceof DatabaseError) return databaseError(err, ctx);
   const code = networkCodeOf(err);
-  const message = messageOf(err);
+  const message = scrubErrorText(messageOf(err));
   if (code !== undefined && (ctx.phase === 'connect' || code !== 'ECONNRESET')) {
     return new WarehouseError('PINSYNC_WAREHOUSE_UNREACHABLE', `${ctx.who}: cannot reach the Postgres warehouse at ${ctx.server} (${code}): ${message}`, { cause: err });
   }
@@ -51,7 +52,9 @@ export function toWarehouseError(err: unknown, ctx: PgErrorContext): WarehouseEr
 
 function databaseError(err: DatabaseError, ctx: PgErrorContext): WarehouseError {
   const state = err.code ?? 'unknown';
-  const pgText = `${err.message} (SQLSTATE ${state})${err.detail ? `; ${err.detail}` : ''}${err.hint ? `; hint: ${err.hint}` : ''}`;
+  // `detail` quotes rows and key values (`Key (email)=(…) already exists`): it is only ever shown scrubbed. `where`
+  // (the PL/pgSQL context, which may quote a statement with its values) is never shown.
+  const pgText = scrubErrorText(`${err.message} (SQLSTATE ${state})${err.detail ? `; ${err.detail}` : ''}${err.hint ? `; hint: ${err.hint}` : ''}`);
   switch (state) {
     case '28P01': // invalid_password
     case '28000': // invalid_authorization_specification: no pg_hba entry, unknown role

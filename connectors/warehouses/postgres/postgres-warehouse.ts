@@ -156,6 +156,31 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
+  // The query planned under LIMIT 0 in a read-only transaction: Postgres reports the result's columns without
+  // computing a row, so a misnamed identifier column is caught even when the result would be empty.
+  async describeColumns(req: { sql: string; syncName: string; signal?: AbortSignal }): Promise<readonly string[]> {
+    const who = `sync ${req.syncName}`;
+    if (req.signal?.aborted) throw pgAbortedError(who);
+    const config = await this.config(who);
+    const ctx = this.errorContext(who, config, 'connect');
+    let client: Client | undefined;
+    try {
+      client = await connectClient(config, req.signal, () => pgAbortedError(who));
+      ctx.phase = 'query';
+      await startSession(client, this.options.statementTimeoutMs);
+      const { fields } = await client.query({ text: `SELECT * FROM (\n${stripTrailingSemicolons(req.sql)}\n) AS pinsync_columns LIMIT 0`, rowMode: 'array' });
+      return fields.map((f) => f.name);
+    } catch (err) {
+      if (req.signal?.aborted) throw pgAbortedError(who, err);
+      throw toWarehouseError(err, ctx);
+    } finally {
+      if (client) {
+        await rollback(client, undefined);
+        await closeClient(client);
+      }
+    }
+  }
+
   async close(): Promise<void> {
     // Nothing is pooled: every read and check closes its own client.
   }

@@ -4,6 +4,7 @@
  * numeric codes (`401001` cannot connect, `402002` a result chunk could not be downloaded).
  */
 import { WarehouseError } from '../../../core/errors.js';
+import { scrubErrorText } from '../../../core/scrub-error-text.js';
 
 /** Who the failing operation ran for and at which step, so messages name the sync and the right fix. */
 export interface SnowflakeErrorContext {
@@ -35,7 +36,8 @@ export function toSnowflakeError(err: unknown, ctx: SnowflakeErrorContext): Ware
   const e = (err ?? {}) as { code?: unknown; sqlState?: unknown; cause?: unknown };
   const code = e.code === undefined || e.code === null ? '' : String(e.code);
   const sqlState = typeof e.sqlState === 'string' ? e.sqlState : '';
-  const text = `${oneLine(messageOf(err))}${code ? ` (Snowflake ${code}${sqlState ? `, SQLSTATE ${sqlState}` : ''})` : ''}`;
+  // Snowflake quotes the offending value of a failed cast (`Numeric value '…' is not recognized`): never show it raw.
+  const text = `${scrubErrorText(oneLine(messageOf(err)))}${code ? ` (Snowflake ${code}${sqlState ? `, SQLSTATE ${sqlState}` : ''})` : ''}`;
   const who = ctx.who;
 
   if (NETWORK_CODES.has(code) || SOCKET_CODES.has(code) || SOCKET_CODES.has(String((e.cause as { code?: unknown } | undefined)?.code ?? ''))) {

@@ -1,0 +1,122 @@
+/**
+ * The DuckDB warehouse file as users get it wrong or busy: a path that does not exist (never silently an empty
+ * warehouse), a file another process holds open for writing (dbt-duckdb building it), and relative file paths inside
+ * the query, which resolve against the config file's folder whatever the working directory. Each through both ways
+ * pinsync reads DuckDB: ATTACHed in the state engine (pushdown) and streamed by the connector.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+import { expectedHashes, makePeople, REPO_ROOT, SyncFixture, TOKEN } from '../helpers/sync-fixture.js';
+
+const PATHS = [
+  ['pushdown', {}],
+  ['streamed', { PINSYNC_NO_PUSHDOWN: '1' }],
+] as const;
+
+let fx: SyncFixture;
+beforeAll(async () => {
+  fx = await SyncFixture.create();
+});
+afterAll(async () => {
+  await fx.close();
+});
+
+describe('a DuckDB warehouse path that does not exist', () => {
+  for (const [path, env] of PATHS) {
+    it(`is an error naming the sync, the path and the fix, and creates no file (${path})`, async () => {
+      const missing = join(fx.dir, 'no-such-warehouse.duckdb');
+      await fx.writeConfig();
+      await writeFile(fx.configPath, (await readFile(fx.configPath, 'utf8')).replace('path: warehouse.duckdb', 'path: no-such-warehouse.duckdb'));
+      const res = await fx.syncJson(['plan'], env);
+      expect(res.code).toBe(1);
+      expect(res.report.error?.code).toBe('PINSYNC_WAREHOUSE_FILE_MISSING');
+      const message = res.report.error!.message;
+      expect(message).toContain('people_sync');
+      expect(message).toContain(missing);
+      expect(message).toMatch(/does not exist/);
+      expect(message).toMatch(/path/);
+      expect(existsSync(missing)).toBe(false);
+      expect(existsSync(`${missing}.wal`)).toBe(false);
+    });
+  }
+});
+
+describe('a DuckDB warehouse file held open for writing by another process', () => {
+  let holder: ChildProcess | undefined;
+  afterEach(async () => {
+    if (holder && holder.exitCode === null) {
+      const exited = new Promise((resolve) => holder!.once('exit', resolve));
+      holder.kill('SIGKILL');
+      await exited;
+    }
+    holder = undefined;
+  });
+
+  // What dbt-duckdb does while it builds models: a read-write instance on the file, for as long as it runs.
+  async function holdForWriting(file: string): Promise<ChildProcess> {
+    const script = [
+      "import { DuckDBInstance } from '@duckdb/node-api';",
+      `const instance = await DuckDBInstance.create(${JSON.stringify(file)});`,
+      'const conn = await instance.connect();',
+      "await conn.run('CREATE TABLE IF NOT EXISTS busy (i INTEGER)');",
+      "process.stdout.write('ready\\n');",
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.on('exit', (code) => reject(new Error(`the lock holder exited early (${code})`)));
+    });
+    return child;
+  }
+
+  for (const [path, env] of PATHS) {
+    it(`says the warehouse is in use by another process (its pid) and to run after it finishes (${path})`, async () => {
+      await fx.setPeople(makePeople(1, 10));
+      await fx.writeConfig();
+      holder = await holdForWriting(fx.warehousePath);
+      const res = await fx.syncJson(['plan'], env);
+      expect(res.code).toBe(1);
+      expect(res.report.error?.code).toBe('PINSYNC_WAREHOUSE_LOCKED');
+      const message = res.report.error!.message;
+      expect(message).toContain('people_sync');
+      expect(message).toContain(fx.warehousePath);
+      expect(message).toContain(`PID ${holder.pid}`);
+      expect(message).toMatch(/dbt/);
+      expect(message).toMatch(/after it finishes/);
+      expect(message).not.toMatch(/at .*\.js:\d+/);
+    });
+  }
+});
+
+describe('relative paths inside the query', () => {
+  let elsewhere: string;
+  beforeAll(async () => {
+    elsewhere = await mkdtemp(join(tmpdir(), 'pinsync-elsewhere-'));
+  });
+  afterAll(async () => {
+    await rm(elsewhere, { recursive: true, force: true });
+  });
+
+  for (const [path, env] of PATHS) {
+    it(`resolve against the config file's folder, not the working directory (${path})`, async () => {
+      const people = makePeople(1, 30);
+      await writeFile(join(fx.dir, 'people.csv'), ['email', ...people.map((p) => p.email)].join('\n'));
+      await fx.writeConfig({ query: "select email from read_csv('people.csv')", identifiers: '{ email: email }' });
+      // cron starts in another folder: the config is named by an absolute path.
+      const res = await runCli(['plan', '--format', 'json', '-c', fx.configPath], {
+        env: { PINTEREST_ACCESS_TOKEN: TOKEN, PINSYNC_LOG_LEVEL: 'warn', ...env },
+        cwd: elsewhere,
+      });
+      expect(res.stderr).not.toMatch(/No files found/);
+      expect(res.code).toBe(0);
+      const report = (JSON.parse(res.stdout) as { syncs: { diff: { current: number } }[] }).syncs[0]!;
+      expect(report.diff.current).toBe(expectedHashes(people.map((p) => ({ email: p.email }))).size);
+    });
+  }
+});
