@@ -14,6 +14,10 @@ export const REJECT_REASONS = [
   'zero_device_id',
   'invalid_sha256',
   'unsupported_hash',
+  // A binary cell that is not a 32-byte digest in a *_sha256 column (binary is never text to normalize).
+  'invalid_binary',
+  // A cell that is not one scalar value: an array, a struct/record, a JSON object or array.
+  'unsupported_value',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

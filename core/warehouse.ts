@@ -9,7 +9,13 @@ export type WarehouseEngine = 'duckdb' | 'postgres' | 'bigquery' | 'snowflake';
 export interface RowBatch {
   /** Column names exactly as the warehouse reported them (Snowflake upper-cases unquoted names). */
   readonly columnNames: readonly string[];
-  /** One array per column, all of length `rowCount`; cells are string, number, bigint, boolean, null or Date. */
+  /**
+   * One array per column, all of length `rowCount`. Cells are string, number, bigint, boolean, null or Date for
+   * scalars; Uint8Array for binary (BLOB, bytea, BYTES, BINARY: the bytes, whatever text form the engine prints);
+   * exact decimals as their decimal text (never a lossy double); JSON scalars unwrapped (a JSON string is the
+   * string without its quotes, JSON null is null); arrays, structs and JSON objects/arrays as JS arrays/objects,
+   * which normalization rejects as `unsupported_value` instead of stringifying them.
+   */
   readonly columns: readonly (readonly unknown[])[];
   /** Number of rows in this batch (at most the requested batch size). */
   readonly rowCount: number;

@@ -24,6 +24,8 @@ const INVALID_DEVICE_ID = rejectedOutcome('invalid_device_id');
 const ZERO_DEVICE_ID = rejectedOutcome('zero_device_id');
 const INVALID_SHA256 = rejectedOutcome('invalid_sha256');
 const UNSUPPORTED_HASH = rejectedOutcome('unsupported_hash');
+const INVALID_BINARY = rejectedOutcome('invalid_binary');
+const UNSUPPORTED_VALUE = rejectedOutcome('unsupported_value');
 
 function sha256Hex(s: string): string {
   // Strings hash as UTF-8. A lone surrogate (impossible from a warehouse: their text is valid UTF-8) encodes as
@@ -34,13 +36,16 @@ function sha256Hex(s: string): string {
 /**
  * Normalizes one value of an identifier column.
  *
- * Values: null/undefined are `empty`; strings are used as they are; every other value goes through `String(v)`
- * (numbers and bigints as JS prints them, booleans as `true`/`false`, Dates in their long form). Only digit strings
- * of exactly 32, 40 or 64 characters could be accepted or told apart, and those print the same in JS and in SQL
- * casts; see connectors/duckdb/duckdb-normalization.ts. A value whose `toString` throws throws.
+ * Values: null/undefined are `empty`; strings are used as they are; a binary value (Uint8Array, Buffer) is a digest:
+ * 32 bytes in a `*_sha256` column become its hex, anything else is `invalid_binary`; any other object (an array, a
+ * struct, a parsed JSON object) is `unsupported_value`, never stringified into a hash; numbers, bigints, booleans
+ * and Dates go through `String(v)`. Connectors hand JSON strings over unwrapped and exact decimals as text (see
+ * core/warehouse.ts). Only digit strings of exactly 32, 40 or 64 characters could be accepted or told apart, and
+ * those print the same in JS and in SQL casts; see connectors/duckdb/duckdb-normalization.ts.
  */
 export function normalizeIdentifier(type: IdentifierType, value: unknown): NormalizeOutcome {
   if (value === null || value === undefined) return EMPTY_OUTCOME;
+  if (typeof value === 'object' && !(value instanceof Date)) return nonScalarOutcome(type, value);
   const s = (typeof value === 'string' ? value : String(value)).trim();
   const n = s.length;
   if (n === 0) return EMPTY_OUTCOME;
@@ -69,4 +74,10 @@ export function normalizeIdentifier(type: IdentifierType, value: unknown): Norma
     case 'idfa_sha256':
       return INVALID_SHA256;
   }
+}
+
+function nonScalarOutcome(type: IdentifierType, value: object): NormalizeOutcome {
+  if (!(value instanceof Uint8Array)) return UNSUPPORTED_VALUE;
+  if (value.length !== 32 || !type.endsWith('_sha256')) return INVALID_BINARY;
+  return { status: 'ok', hash: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex'), prehashed: true };
 }

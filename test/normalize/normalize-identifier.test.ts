@@ -12,7 +12,7 @@ describe('normalizeIdentifier', () => {
     expect(NORMALIZATION_VERSION).toBe(1);
   });
 
-  it('converts non-strings with String()', () => {
+  it('converts scalar non-strings with String()', () => {
     expect(normalizeIdentifier('email', 12345678901234567890123456789012n)).toEqual({
       status: 'rejected',
       reason: 'unsupported_hash',
@@ -20,11 +20,30 @@ describe('normalizeIdentifier', () => {
     expect(normalizeIdentifier('email', 42)).toEqual({ status: 'rejected', reason: 'invalid_email' });
     expect(normalizeIdentifier('maid', true)).toEqual({ status: 'rejected', reason: 'invalid_device_id' });
     expect(normalizeIdentifier('email_sha256', undefined)).toEqual({ status: 'empty' });
-    expect(normalizeIdentifier('email', { toString: () => ' A@B.co ' })).toEqual({
-      status: 'ok',
-      hash: sha('a@b.co'),
-      prehashed: false,
-    });
+  });
+
+  it('never stringifies a non-scalar cell into a hash: arrays, structs and JSON objects are unsupported_value', () => {
+    for (const value of [['a@b.co'], [], { value: 'a@b.co' }, { toString: () => 'a@b.co' }, new Map(), [Buffer.from('a@b.co')]]) {
+      for (const type of ['email', 'maid', 'email_sha256'] as const) {
+        expect(normalizeIdentifier(type, value)).toEqual({ status: 'rejected', reason: 'unsupported_value' });
+      }
+    }
+  });
+
+  it('takes a 32-byte binary value in a *_sha256 column as its hex digest, and rejects any other binary', () => {
+    const digest = createHash('sha256').update('a@b.co').digest();
+    for (const type of ['email_sha256', 'maid_sha256', 'idfa_sha256'] as const) {
+      expect(normalizeIdentifier(type, digest)).toEqual({ status: 'ok', hash: sha('a@b.co'), prehashed: true });
+      expect(normalizeIdentifier(type, new Uint8Array(digest))).toEqual({ status: 'ok', hash: sha('a@b.co'), prehashed: true });
+      // a view into a larger buffer: only its own 32 bytes count
+      const wide = Buffer.concat([Buffer.from([1, 2, 3]), digest, Buffer.from([4])]);
+      expect(normalizeIdentifier(type, wide.subarray(3, 35))).toEqual({ status: 'ok', hash: sha('a@b.co'), prehashed: true });
+      expect(normalizeIdentifier(type, digest.subarray(0, 16))).toEqual({ status: 'rejected', reason: 'invalid_binary' });
+    }
+    for (const type of ['email', 'maid', 'idfa'] as const) {
+      expect(normalizeIdentifier(type, digest)).toEqual({ status: 'rejected', reason: 'invalid_binary' });
+      expect(normalizeIdentifier(type, Buffer.from('a@b.co'))).toEqual({ status: 'rejected', reason: 'invalid_binary' });
+    }
   });
 
   it('lowercases with full Unicode rules before hashing (Final_Sigma, dotted I, Kelvin sign)', () => {
@@ -90,7 +109,7 @@ describe('normalizeColumn', () => {
       ok: 2,
       prehashed: 1,
       empty: 2,
-      rejected: { invalid_email: 1, invalid_device_id: 0, zero_device_id: 0, invalid_sha256: 0, unsupported_hash: 1 },
+      rejected: { invalid_email: 1, invalid_device_id: 0, zero_device_id: 0, invalid_sha256: 0, unsupported_hash: 1, invalid_binary: 0, unsupported_value: 0 },
     });
   });
 });

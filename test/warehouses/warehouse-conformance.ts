@@ -11,10 +11,12 @@
  * SQL the suite writes itself (a fake backend must answer these; `<t>` is what `seedTable`/`tableRef` returned):
  *   SELECT * FROM <t> ORDER BY n              SELECT n FROM <t> WHERE n <= 3 ORDER BY n
  *   SELECT * FROM <t>                          SELECT id, email, score, ratio FROM <t> ORDER BY id
+ *   SELECT id, d FROM <t> ORDER BY id          SELECT id, j, b, a, s FROM <t> ORDER BY id
  *   SELECT * FROM <missing t>  (must fail naming the table)
  * Everything engine-specific (a query that fails mid-stream, a query that keeps the server busy) comes from the
  * target, and may be any text its backend recognizes, such as a marker a fake server reacts to.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WarehouseError } from '../../core/errors.js';
 import { ingestRows } from '../../core/ingest-rows.js';
@@ -23,11 +25,23 @@ import { normalizeIdentifier } from '../../core/normalize/normalize-identifier.j
 import type { DiffSession } from '../../core/state-store.js';
 import type { RowBatch, Warehouse } from '../../core/warehouse.js';
 
-/** Logical column types the suite seeds; each target maps them to its engine's types. */
-export type SeedColumnType = 'text' | 'int32' | 'int64' | 'float64';
+/**
+ * Logical column types the suite seeds; each target maps them to its engine's types:
+ * - `json`: the engine's JSON type (DuckDB JSON, Postgres jsonb, BigQuery JSON, Snowflake VARIANT via PARSE_JSON);
+ * - `binary`: DuckDB BLOB, Postgres bytea, BigQuery BYTES, Snowflake BINARY;
+ * - `decimal`: an exact decimal of precision 38, scale 0 (DECIMAL(38,0), numeric(38,0), BIGNUMERIC/NUMERIC, NUMBER(38,0));
+ * - `text_array`: an array of text (VARCHAR[], text[], ARRAY<STRING>, ARRAY);
+ * - `struct`: a record with one text field `value` (STRUCT(value VARCHAR), a composite or jsonb-free row type in
+ *   Postgres such as a one-field composite type, STRUCT<value STRING>, OBJECT).
+ */
+export type SeedColumnType = 'text' | 'int32' | 'int64' | 'float64' | 'json' | 'binary' | 'decimal' | 'text_array' | 'struct';
 
-/** A value to seed: `string` for text, `number` for int32/float64, `bigint` for int64, or `null`. */
-export type SeedValue = string | number | bigint | null;
+/**
+ * A value to seed, or `null`: `string` for text, for json (the JSON document's text, e.g. `'"a@b.co"'` or
+ * `'{"x":1}'`) and for decimal (its exact digits); `number` for int32/float64; `bigint` for int64; `Uint8Array` for
+ * binary; `string[]` for text_array; `{ value: string }` for struct.
+ */
+export type SeedValue = string | number | bigint | Uint8Array | readonly string[] | { readonly value: string } | null;
 
 export interface SeedColumn {
   /** Column name, to be created exactly as spelled (quoted where the engine folds case): `EMAIL` stays upper-case. */
@@ -96,6 +110,27 @@ const MIXED_ROWS: readonly (readonly SeedValue[])[] = [
   [INT64_MAX, 'max@example.com', 2, 3.5],
 ];
 
+// Cells real warehouses hand over in other forms than text: JSON (quoted strings), binary digests, exact decimals
+// beyond a double's 53 bits, and nested values that must never be stringified into a hash. Every connector must give
+// the same normalization outcomes for these as for the data they hold.
+const DIGEST = createHash('sha256').update('binary@example.com').digest();
+const TYPED_COLUMNS: readonly SeedColumn[] = [
+  { name: 'id', type: 'int64' },
+  { name: 'j', type: 'json' },
+  { name: 'b', type: 'binary' },
+  { name: 'd', type: 'decimal' },
+  { name: 'a', type: 'text_array' },
+  { name: 's', type: 'struct' },
+];
+const TYPED_ROWS: readonly (readonly SeedValue[])[] = [
+  [1n, '"JSON.Email@Example.com"', new Uint8Array(DIGEST), '12345678901234567890123456789012345678', ['arr@example.com'], { value: 'struct@example.com' }],
+  [2n, '{"email":"x@example.com"}', new Uint8Array(16).fill(7), '-98765432109876543210987654321', null, null],
+  [3n, '["a@example.com"]', null, '9007199254740993', [], { value: 'x' }],
+  [4n, 'null', null, null, null, null],
+  [5n, '42', null, '0', null, null],
+  [6n, null, null, null, null, null],
+];
+
 /** Registers the conformance suite for one engine; `makeTarget` runs once, in `beforeAll`. */
 export function describeWarehouseConformance(engine: string, makeTarget: () => Promise<WarehouseConformanceTarget>): void {
   describe(`warehouse conformance: ${engine}`, () => {
@@ -104,6 +139,7 @@ export function describeWarehouseConformance(engine: string, makeTarget: () => P
     let empty: string;
     let mixed: string;
     let upper: string;
+    let typed: string;
 
     beforeAll(async () => {
       target = await makeTarget();
@@ -131,6 +167,7 @@ export function describeWarehouseConformance(engine: string, makeTarget: () => P
         columns: [{ name: 'EMAIL', type: 'text' }],
         rows: [['A@Example.com'], ['b@example.com'], [null]],
       });
+      typed = await target.seedTable({ name: 'typed_cells', columns: TYPED_COLUMNS, rows: TYPED_ROWS });
     });
 
     afterAll(async () => {
@@ -201,6 +238,46 @@ export function describeWarehouseConformance(engine: string, makeTarget: () => P
       expect(result.columns[0]).toMatchObject({ hashed: 2, empty: 1 });
       const expected = normalizeIdentifier('email', 'a@example.com');
       expect(expected.status === 'ok' && hashes.includes(expected.hash)).toBe(true);
+    });
+
+    it('reads exact decimals as their digits, never through a double', async () => {
+      const batches = await readAll(target.warehouse, `SELECT id, d FROM ${typed} ORDER BY id`, 10);
+      const decimals = batches.flatMap((b) => [...b.columns[1]!]);
+      expect(decimals.map((v) => (v === null ? null : String(v)))).toEqual(TYPED_ROWS.map((r) => r[3]));
+    });
+
+    it('normalizes JSON strings unwrapped, binary digests as hex, and rejects nested values instead of hashing their text', async () => {
+      const hashes: string[] = [];
+      const session = { appendRecords: async (h: readonly string[]) => void hashes.push(...h) } as unknown as DiffSession;
+      const result = await ingestRows(
+        target.warehouse,
+        session,
+        {
+          syncName: CONFORMANCE_SYNC,
+          sql: `SELECT id, j, b, a, s FROM ${typed} ORDER BY id`,
+          columns: [
+            { column: 'j', type: 'email' },
+            { column: 'b', type: 'email_sha256' },
+            { column: 'a', type: 'email' },
+            { column: 's', type: 'email' },
+          ],
+          batchSize: 4,
+        },
+        noProgress,
+      );
+      expect(result.sourceRows).toBe(TYPED_ROWS.length);
+      const stats = Object.fromEntries(result.columns.map((c) => [c.column, { hashed: c.hashed, prehashed: c.prehashed, empty: c.empty, rejected: c.rejected }]));
+      expect(stats).toEqual({
+        // '"JSON.Email@Example.com"' is the email; an object or array is unsupported; JSON null is empty; 42 is no email
+        j: { hashed: 1, prehashed: 0, empty: 2, rejected: { unsupported_value: 2, invalid_email: 1 } },
+        // 32 bytes are the digest itself; 16 bytes are no SHA-256
+        b: { hashed: 0, prehashed: 1, empty: 4, rejected: { invalid_binary: 1 } },
+        // arrays (even of one email, even empty) and structs (even with a field named `value`) are not one identifier
+        a: { hashed: 0, prehashed: 0, empty: 4, rejected: { unsupported_value: 2 } },
+        s: { hashed: 0, prehashed: 0, empty: 4, rejected: { unsupported_value: 2 } },
+      });
+      const sha = (v: string) => createHash('sha256').update(v).digest('hex');
+      expect(new Set(hashes)).toEqual(new Set([sha('json.email@example.com'), DIGEST.toString('hex')]));
     });
 
     it('releases the cursor and connection when the caller breaks out early', async () => {
