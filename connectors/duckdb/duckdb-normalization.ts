@@ -4,22 +4,24 @@
  * core/normalize/normalize-identifier.ts; test/normalize/ proves it on the golden vectors, on random Unicode and on
  * every code point.
  *
- * Why `CAST(col AS VARCHAR)` is safe for non-text columns: DuckDB prints numbers differently from JS `String()`
- * (1e20 → `1e+20` vs `100000000000000000000`, 1e-7 → `1e-07`, -0.0 → `-0.0` vs `0`, NaN → `nan`, DECIMAL(10,2)
- * 100 → `100.00` vs `100`), but an outcome can only depend on a number's text when that text is 32, 40 or 64 hex
- * digits: every other number text has no `@`, is no UUID and is no SHA-256, so it is rejected with the same
- * reason either way. Integers print as plain digits in both (bigint in JS); doubles below 1e21 have at most 21
- * digits and larger ones use an exponent in both. The one gap is a DECIMAL/HUGEINT of 32 digits turned into a JS
- * `number` before normalizing (it prints as `1.2e+31`): both sides still reject it, but as `invalid_*` instead of
- * `unsupported_hash`, so Node-side readers should hand such columns over as bigint or string.
+ * Each column is read by its type (duckdb-cell-kind.ts), exactly as the DuckDB connector hands its cells to Node
+ * (connectors/warehouses/duckdb/duckdb-cell-values.ts): JSON strings unwrapped, BLOB as a digest's bytes (32 bytes
+ * in a `*_sha256` column are the SHA-256, any other BLOB is `invalid_binary`), lists, structs, maps and unions
+ * `unsupported_value`, and every other type through its text.
  *
- * BLOB is not text and is the one type where the hash itself can differ: DuckDB casts non-ASCII bytes to `\xC3\xA9`
- * escapes, while a Node Buffer decodes them as UTF-8. Identifier columns should be text (`decode(col)` in the query).
+ * Why `CAST(col AS VARCHAR)` is safe for the other types: the connector hands DECIMAL, INTERVAL, TIME and BIT over
+ * as exactly that text; DuckDB prints doubles differently from JS `String()` (1e20 → `1e+20` vs
+ * `100000000000000000000`, 1e-7 → `1e-07`, -0.0 → `-0.0` vs `0`, NaN → `nan`), but an outcome can only depend on a
+ * number's text when that text is 32, 40 or 64 hex digits: every other number text has no `@`, is no UUID and is
+ * no SHA-256, so it is rejected with the same reason either way. Integers (HUGEINT included) print as plain digits
+ * in both (bigint in JS); doubles below 1e21 have at most 21 digits and larger ones use an exponent in both. Dates
+ * print differently but are never an identifier either way.
  * test/normalize/node-duckdb-agreement.test.ts pins all of this down per type.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { IdentifierType } from '../../core/identifier-types.js';
 import { loadSql, splitStatements } from '../sql-files.js';
+import type { DuckDbCellKind } from './duckdb-cell-kind.js';
 
 export { decodeOutcome } from '../../core/normalize/outcome-code.js';
 
@@ -45,29 +47,94 @@ export async function installNormalizationMacros(conn: DuckDBConnection): Promis
   }
 }
 
-/**
- * SQL expression giving the outcome string (see core/normalize/outcome-code.ts) of the column expression
- * `columnExpr`, which must be SQL pinsync generated (a quoted identifier), never user input.
- */
-export function normalizationOutcomeSql(type: IdentifierType, columnExpr: string): string {
-  return `${MACRO_BY_TYPE[type]}(CAST(${columnExpr} AS VARCHAR))`;
+/** A column to normalize in SQL. */
+export interface NormalizedColumnSql {
+  /** The column expression: SQL pinsync generated (a quoted identifier), never user input. */
+  expr: string;
+  /** The identifier type it is mapped to. */
+  type: IdentifierType;
+  /** How its DuckDB type is read (default `text`); see duckdb-cell-kind.ts. */
+  kind?: DuckDbCellKind;
+}
+
+/** SQL expression giving the outcome string (see core/normalize/outcome-code.ts) of one column. */
+export function normalizationOutcomeSql(type: IdentifierType, columnExpr: string, kind: DuckDbCellKind = 'text'): string {
+  const column = { expr: columnExpr, type, kind };
+  const text = textSql(column);
+  const rule = text === undefined ? undefined : `${MACRO_BY_TYPE[type]}(${text})`;
+  return combine(fixedOutcomeSql(column), rule);
 }
 
 /**
  * A SELECT over `source` giving one outcome column `o<i>` per mapped column, computed in layers: trimmed values
- * first, then the email lowercase, then the rule. Macros expand as text, so one big expression would recompute the
- * trim and the Unicode lowercase several times per row; separate projections compute each once (about half the
- * time of the single-expression form on a million rows).
+ * (and outcomes the type alone decides) first, then the email lowercase, then the rule. Macros expand as text, so
+ * one big expression would recompute the trim and the Unicode lowercase several times per row; separate
+ * projections compute each once (about half the time of the single-expression form on a million rows).
  */
-export function normalizationPipelineSql(columns: readonly { expr: string; type: IdentifierType }[], source: string): string {
-  const trimmed = columns.map((c, i) => `pinsync_js_trim_v1(CAST(${c.expr} AS VARCHAR)) AS t${i}`).join(', ');
-  const lowered = columns.map((c, i) => (c.type === 'email' ? `t${i}, pinsync_js_lower_v1(t${i}) AS l${i}` : `t${i}`)).join(', ');
+export function normalizationPipelineSql(columns: readonly NormalizedColumnSql[], source: string): string {
+  const texts = columns.map(textSql);
+  const fixed = columns.map(fixedOutcomeSql);
+  const trimmed = columns
+    .flatMap((_, i) => [
+      ...(texts[i] !== undefined ? [`pinsync_js_trim_v1(${texts[i]}) AS t${i}`] : []),
+      ...(fixed[i] !== undefined ? [`${fixed[i]} AS f${i}`] : []),
+    ])
+    .join(', ');
+  const lowered = columns
+    .flatMap((c, i) => [
+      ...(texts[i] !== undefined ? [c.type === 'email' ? `t${i}, pinsync_js_lower_v1(t${i}) AS l${i}` : `t${i}`] : []),
+      ...(fixed[i] !== undefined ? [`f${i}`] : []),
+    ])
+    .join(', ');
   const outcomes = columns
     .map((c, i) => {
-      if (c.type === 'email') return `pinsync_email_outcome_v1(t${i}, l${i}) AS o${i}`;
-      if (c.type === 'maid' || c.type === 'idfa') return `pinsync_device_outcome_v1(t${i}) AS o${i}`;
-      return `pinsync_sha256_outcome_v1(t${i}) AS o${i}`;
+      const rule = texts[i] === undefined ? undefined : ruleSql(c.type, i);
+      return `${combine(fixed[i] === undefined ? undefined : `f${i}`, rule)} AS o${i}`;
     })
     .join(', ');
   return `SELECT ${outcomes} FROM (SELECT ${lowered} FROM (SELECT ${trimmed} FROM ${source}))`;
+}
+
+function ruleSql(type: IdentifierType, i: number): string {
+  if (type === 'email') return `pinsync_email_outcome_v1(t${i}, l${i})`;
+  if (type === 'maid' || type === 'idfa') return `pinsync_device_outcome_v1(t${i})`;
+  return `pinsync_sha256_outcome_v1(t${i})`;
+}
+
+// The text the rules run on; undefined when the type alone decides every outcome.
+function textSql({ expr, kind = 'text' }: NormalizedColumnSql): string | undefined {
+  switch (kind) {
+    case 'text':
+      return `CAST(${expr} AS VARCHAR)`;
+    case 'json':
+      return `pinsync_json_text_v1(${expr})`;
+    case 'variant':
+      return `pinsync_variant_text_v1(${expr})`;
+    case 'binary':
+    case 'nested':
+      return undefined;
+  }
+}
+
+// The outcome the type decides (NULL where the text decides instead); undefined for plain text columns.
+function fixedOutcomeSql({ expr, type, kind = 'text' }: NormalizedColumnSql): string | undefined {
+  const digest = type.endsWith('_sha256') ? 'true' : 'false';
+  switch (kind) {
+    case 'text':
+      return undefined;
+    case 'json':
+      return `pinsync_json_fixed_v1(${expr})`;
+    case 'variant':
+      return `pinsync_variant_fixed_v1(${expr}, ${digest})`;
+    case 'binary':
+      return `pinsync_binary_fixed_v1(${expr}, ${digest})`;
+    case 'nested':
+      return `pinsync_nested_fixed_v1(${expr})`;
+  }
+}
+
+function combine(fixed: string | undefined, rule: string | undefined): string {
+  if (fixed === undefined) return rule!;
+  if (rule === undefined) return fixed;
+  return `coalesce(${fixed}, ${rule})`;
 }

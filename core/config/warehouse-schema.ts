@@ -61,6 +61,11 @@ export const postgresWarehouseSchema = z
     password: optionalText(),
     ssl: postgresSslSchema.optional(),
     statementTimeoutMs: numeric(int(1).optional()),
+    // Rows per FETCH (default: the batch). Redshift defaults to 1,000, the most its single-node clusters accept;
+    // multi-node clusters may go higher.
+    maxFetchRows: numeric(int(1).optional()),
+    connectTimeoutMs: numeric(int(1).optional()),
+    applicationName: optionalText(),
   })
   .superRefine(checkPostgresTarget, ALWAYS);
 
@@ -100,6 +105,19 @@ export const bigQueryWarehouseSchema = z
     // Digits rather than a number: the API takes an int64 string and the limit may exceed 2^53.
     maximumBytesBilled: optionalDigitId(19),
     apiEndpoint: text(httpUrl().optional()),
+    // BigQuery's own job deadline (jobTimeoutMs) and pinsync's, after which the job is cancelled. Default 2 hours.
+    jobTimeoutMs: numeric(int(1).optional()),
+    // HTTP-level retries inside the client (429, 5xx); 0 turns them off. Default: the client's 3.
+    maxRetries: numeric(int(0, 10).optional()),
+    // Re-runs, each as a new job, of a job that failed for a transient reason (backendError...). Default 3.
+    jobRetries: numeric(int(0, 10).optional()),
+    // `dataset` or `project.dataset` that receives results too large for BigQuery's anonymous table (responseTooLarge).
+    resultsDataset: text(
+      z
+        .string()
+        .regex(/^(?:[a-z][a-z0-9.:-]*[a-z0-9]\.)?\w{1,1024}$/, { error: 'must be a dataset id (letters, digits, _), optionally after a project id and a dot' })
+        .optional(),
+    ),
   })
   .superRefine((value: unknown, ctx) => {
     if (isRecord(value) && isSet(value.keyFilename) && isSet(value.credentials)) {
@@ -133,6 +151,8 @@ export const snowflakeWarehouseSchema = z
     role: optionalText(),
     accessUrl: text(httpUrl().optional()),
     statementTimeoutSeconds: numeric(int(1).optional()),
+    // Login attempts after the first on network errors; the SDK's default is 7, with backoff.
+    loginRetries: numeric(int(0, 20).optional()),
   })
   .superRefine(checkSnowflakeAuth, ALWAYS);
 

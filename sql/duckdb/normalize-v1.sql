@@ -5,8 +5,10 @@
 --   64 lowercase hex        ok, hashed here
 --   '=' + 64 lowercase hex  ok, the value was already a SHA-256 (prehashed)
 --   a word                  empty | invalid_email | invalid_device_id | zero_device_id | invalid_sha256 | unsupported_hash
--- Callers pass CAST(column AS VARCHAR); connectors/duckdb/duckdb-normalization.ts explains why DuckDB printing
--- numbers unlike JS String() changes no outcome (and why BLOB columns should be decoded to text first).
+--                           | invalid_binary | unsupported_value
+-- Callers pass the column's text (CAST(column AS VARCHAR), or the typed-cell macros at the end of this file for
+-- JSON, BLOB, nested and VARIANT columns); connectors/duckdb/duckdb-normalization.ts explains why DuckDB printing
+-- numbers unlike JS String() changes no outcome.
 --
 -- The *_outcome_v1 helpers take the trimmed value, which their first WHEN uses: DuckDB's common-subexpression
 -- pass then computes it once per row (it does not look past a CASE's first condition).
@@ -59,3 +61,41 @@ CREATE OR REPLACE TEMP MACRO pinsync_sha256_outcome_v1(t) AS
 
 CREATE OR REPLACE TEMP MACRO pinsync_norm_sha256_v1(v) AS
   pinsync_sha256_outcome_v1(pinsync_js_trim_v1(v));
+
+-- Typed cells (connectors/duckdb/duckdb-cell-kind.ts), read exactly as the connector hands them to Node
+-- (connectors/warehouses/duckdb/duckdb-cell-values.ts). Each *_fixed_v1 macro returns the outcome when the type
+-- alone decides it, and NULL when the value's text (pinsync_*_text_v1) goes through the rules above.
+
+-- JSON: a string is its unwrapped value, JSON null is NULL (empty), a number or boolean is its text as written,
+-- an object or array is no identifier.
+CREATE OR REPLACE TEMP MACRO pinsync_json_text_v1(j) AS
+  CASE json_type(j) WHEN 'VARCHAR' THEN json_extract_string(j, '$')
+    WHEN 'NULL' THEN NULL WHEN 'OBJECT' THEN NULL WHEN 'ARRAY' THEN NULL
+    ELSE CAST(j AS VARCHAR)
+    END;
+
+CREATE OR REPLACE TEMP MACRO pinsync_json_fixed_v1(j) AS
+  CASE WHEN json_type(j) IN ('OBJECT', 'ARRAY') THEN 'unsupported_value' END;
+
+-- BLOB: a digest's bytes, never text. 32 bytes in a *_sha256 column (digest = true) are the SHA-256 itself.
+CREATE OR REPLACE TEMP MACRO pinsync_binary_fixed_v1(b, digest) AS
+  CASE WHEN b IS NULL THEN 'empty'
+    WHEN digest AND octet_length(b) = 32 THEN '=' || lower(hex(b))
+    ELSE 'invalid_binary'
+    END;
+
+-- LIST, ARRAY, STRUCT, MAP, UNION, GEOMETRY: never one identifier, however few elements they hold.
+CREATE OR REPLACE TEMP MACRO pinsync_nested_fixed_v1(v) AS
+  CASE WHEN v IS NULL THEN 'empty' ELSE 'unsupported_value' END;
+
+-- VARIANT: decided per value by the type it holds.
+CREATE OR REPLACE TEMP MACRO pinsync_variant_text_v1(v) AS
+  CASE WHEN variant_typeof(v) = 'VARIANT_NULL' OR variant_typeof(v) = 'BLOB'
+      OR regexp_matches(variant_typeof(v), '^(ARRAY|OBJECT)') THEN NULL
+    ELSE CAST(v AS VARCHAR)
+    END;
+
+CREATE OR REPLACE TEMP MACRO pinsync_variant_fixed_v1(v, digest) AS
+  CASE WHEN variant_typeof(v) = 'BLOB' THEN pinsync_binary_fixed_v1(CAST(v AS BLOB), digest)
+    WHEN regexp_matches(variant_typeof(v), '^(ARRAY|OBJECT)') THEN 'unsupported_value'
+    END;

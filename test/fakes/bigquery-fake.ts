@@ -5,14 +5,26 @@
  * Speaks: jobs.insert (dry runs answer `statistics.totalBytesProcessed`), jobs.get, jobs.getQueryResults
  * (`jobComplete:false` for a job's first `pendingPolls` polls, then pages of `maxResults` rows with `pageToken`),
  * jobs.cancel, and jobs.query. Errors have Google's shape `{error:{code,message,errors:[{reason,message}]}}`.
- * Requires `Authorization: Bearer <accessToken>` (401 `authError` otherwise). Cells are sent as BigQuery sends
- * them: strings or null, converted by the client according to the schema.
+ * Requires `Authorization: Bearer <accessToken>` (401 `authError` otherwise).
+ *
+ * Types and cells go out as BigQuery sends them. A table's column `type` is the GoogleSQL type (`INT64`, `BYTES`,
+ * `JSON`, `ARRAY<STRING>`, `STRUCT<value STRING>`...); the answer's schema uses the REST API's legacy names
+ * (`INTEGER`, `FLOAT`, `BOOLEAN`, `RECORD`) with `mode: REPEATED` for arrays. Scalar cells are the wire strings
+ * (BYTES base64, NUMERIC/BIGNUMERIC/INT64 digits, JSON the document's text, `"a@b.co"` quotes included) or null;
+ * an ARRAY or STRUCT cell is the JSON text of its value with wire strings as leaves (`'["a@b.co"]'`,
+ * `'{"value":"x"}'`), sent as `{v:[{v:…}]}` and `{v:{f:[{v:…}]}}`. A NULL array goes out as `[]`: BigQuery returns
+ * NULL and empty arrays alike.
  *
  * It also answers the STS token exchange (`POST /v1/token`) of an `external_account` credential, so a config can
  * reach the fake with no injected auth client and no network: `credentials: fake.externalAccountCredentials(file)`
  * (google-auth-library reads the subject token from `file` and trades it at the fake for `accessToken`).
  *
- * Not covered: legacy SQL, query parameters, nested/repeated fields, destination tables, job listing, retries.
+ * A script can fail its first jobs (`failJobs`) with a job error such as `backendError` or `rateLimitExceeded`, so a
+ * test sees the connector re-run the query as a new job; a destination table in the job's configuration is recorded
+ * on the job (and a `responseTooLarge` script then succeeds, as BigQuery does with one); tables.delete is answered
+ * and recorded in `droppedTables`.
+ *
+ * Not covered: legacy SQL, query parameters, job listing, other table management.
  */
 import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -47,6 +59,12 @@ export interface BigQueryFakeScript {
   bytesProcessed?: number;
   /** Serves pages up to row `rows`, then fails any page fetch that reaches past it with `error` (a mid-stream failure). */
   failAfterRows?: { rows: number; error: BigQueryFakeError };
+  /**
+   * The first `times` jobs of this statement fail with `error` (later ones succeed): at insert (`job`: DONE with
+   * `status.errorResult`, as BigQuery reports a job it could not start) or on the first getQueryResults (`results`).
+   * `times` counts down as jobs fail.
+   */
+  failJobs?: { times: number; error: BigQueryFakeError; at?: 'job' | 'results' };
 }
 
 export interface BigQueryFakeOptions {
@@ -92,6 +110,8 @@ export interface FakeBigQueryJob {
   failAfterRows?: { rows: number; error: BigQueryFakeError };
   /** Where a scripted error shows. */
   errorAt: 'http' | 'job' | 'results';
+  /** `configuration.query.destinationTable` as the client sent it, when the job writes to a table. */
+  destinationTable?: { projectId?: string; datasetId?: string; tableId?: string };
 }
 
 export interface RunningBigQueryFake extends RunningHttpFake {
@@ -101,6 +121,8 @@ export interface RunningBigQueryFake extends RunningHttpFake {
   accessToken: string;
   /** Every job created (dry runs are not kept, as in BigQuery). */
   jobs: Map<string, FakeBigQueryJob>;
+  /** `project.dataset.table` of every tables.delete received, in order. */
+  droppedTables: string[];
   /** The fake's tables and scripts, mutable between calls. */
   tables: Record<string, FakeTable>;
   /** Scripted statements, mutable between calls. */
@@ -126,6 +148,7 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
   const tables = options.tables ?? {};
   const queries = options.queries ?? {};
   const jobs = new Map<string, FakeBigQueryJob>();
+  const droppedTables: string[] = [];
   const pollWaitMs = options.pollWaitMs ?? 20;
 
   const ref = (jobId: string | undefined) => ({ projectId, ...(jobId !== undefined && { jobId }), location });
@@ -180,13 +203,24 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
         error: { code: 400, reason: 'bytesBilledLimitExceeded', message: `Query exceeded limit for bytes billed: ${limit}. ${bytesProcessed} or higher required.` },
       };
     }
+    const destinationTable = configuration?.query?.destinationTable;
+    // Dry runs plan without spending a scripted job failure.
+    if (script.failJobs && script.failJobs.times > 0 && !configuration?.dryRun) {
+      script.failJobs.times--;
+      const at = script.failJobs.at ?? 'job';
+      // Failing `results` means the job starts (RUNNING at insert) and fails while the client polls it.
+      return { result: empty, bytesProcessed, pendingPolls: at === 'results' ? 1 : 0, errorAt: at, error: script.failJobs.error };
+    }
+    // A result too large for an anonymous table fits in a destination table.
+    const error = script.error?.reason === 'responseTooLarge' && destinationTable ? undefined : script.error;
     return {
       result,
       bytesProcessed,
       pendingPolls: script.pendingPolls ?? pendingPolls,
-      ...(script.error && { error: script.error }),
+      ...(error && { error }),
       errorAt: script.errorAt ?? 'results',
       ...(script.failAfterRows && { failAfterRows: script.failAfterRows }),
+      ...(destinationTable && { destinationTable }),
     };
   }
 
@@ -216,15 +250,16 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
       return sendError(res, job.failAfterRows.error);
     }
     const rows = job.result.rows.slice(offset, offset + maxResults);
+    const fields = job.result.columns.map((c) => schemaField(c.name, c.type));
     const next = offset + rows.length;
     job.pagesServed++;
     sendJson(res, 200, {
       kind,
       etag: randomUUID(),
-      schema: { fields: job.result.columns.map((c) => ({ name: c.name, type: c.type, mode: 'NULLABLE' })) },
+      schema: { fields },
       jobReference: ref(job.jobId),
       totalRows: String(job.result.rows.length),
-      ...(rows.length > 0 && { rows: rows.map((row) => ({ f: row.map((v) => ({ v })) })) }),
+      ...(rows.length > 0 && { rows: rows.map((row) => ({ f: row.map((cell, i) => ({ v: wireCell(fields[i]!, cell) })) })) }),
       ...(next < job.result.rows.length && { pageToken: `page-${next}` }),
       totalBytesProcessed: String(job.bytesProcessed),
       jobComplete: true,
@@ -253,6 +288,12 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
       });
     }
     const path = req.path.replace(/^\/bigquery\/v2/, '');
+    const table = /^\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)$/.exec(path);
+    if (table && req.method === 'DELETE') {
+      droppedTables.push(`${table[1]}.${table[2]}.${table[3]}`);
+      res.writeHead(204).end();
+      return;
+    }
     const m = /^\/projects\/([^/]+)\/(jobs|queries)(?:\/([^/]+))?(\/cancel)?$/.exec(path);
     if (!m) return sendError(res, { code: 404, reason: 'notFound', message: `Not found: ${req.method} ${req.path}` });
     const [, project, collection, id, cancel] = m;
@@ -309,6 +350,7 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
     projectId,
     accessToken: accessToken ?? '',
     jobs,
+    droppedTables,
     tables,
     queries,
     externalAccountCredentials: (subjectTokenFile: string) => ({
@@ -345,4 +387,71 @@ function tableBytes(table: FakeTable): number {
   let bytes = 0;
   for (const row of table.rows) for (const cell of row) if (cell !== null) bytes += Buffer.byteLength(cell);
   return bytes;
+}
+
+/** A field of a result schema, as the REST API describes it. */
+interface WireField {
+  /** Column or member name. */
+  name: string;
+  /** Legacy type name (`INTEGER`, `RECORD`...). */
+  type: string;
+  /** `REPEATED` for an ARRAY. */
+  mode: 'NULLABLE' | 'REPEATED';
+  /** Members of a RECORD. */
+  fields?: WireField[];
+}
+
+// The REST API's schema keeps the legacy type names; the client and pinsync must accept both spellings.
+const LEGACY_TYPE_NAMES: Record<string, string> = { INT64: 'INTEGER', FLOAT64: 'FLOAT', BOOL: 'BOOLEAN', STRUCT: 'RECORD' };
+
+/** The schema field for a column of GoogleSQL type `type` (`STRING`, `ARRAY<BYTES>`, `STRUCT<value STRING>`...). */
+function schemaField(name: string, type: string): WireField {
+  const t = type.trim();
+  const array = /^ARRAY\s*<([\s\S]*)>$/i.exec(t);
+  if (array) return { ...schemaField(name, array[1]!), mode: 'REPEATED' };
+  const struct = /^STRUCT\s*<([\s\S]*)>$/i.exec(t);
+  if (struct) {
+    const fields = splitTopLevel(struct[1]!).map((member) => {
+      const m = /^\s*(\w+)\s+([\s\S]+)$/.exec(member);
+      if (!m) throw new Error(`bigquery fake: cannot parse STRUCT member "${member}"`);
+      return schemaField(m[1]!, m[2]!);
+    });
+    return { name, type: 'RECORD', mode: 'NULLABLE', fields };
+  }
+  const upper = t.toUpperCase();
+  return { name, type: LEGACY_TYPE_NAMES[upper] ?? upper, mode: 'NULLABLE' };
+}
+
+// Splits `a STRING, b STRUCT<x INT64, y STRING>` at the commas outside angle brackets.
+function splitTopLevel(list: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === '<') depth++;
+    else if (list[i] === '>') depth--;
+    else if (list[i] === ',' && depth === 0) {
+      parts.push(list.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(list.slice(start));
+  return parts;
+}
+
+/** A table cell as the `v` of BigQuery's `{f:[{v}]}` rows: nested cells are stored as JSON text (see module doc). */
+function wireCell(field: WireField, cell: string | null): unknown {
+  if (field.mode === 'REPEATED') return cell === null ? [] : (JSON.parse(cell) as unknown[]).map((item) => ({ v: wireValue({ ...field, mode: 'NULLABLE' }, item) }));
+  if (field.type === 'RECORD') return cell === null ? null : wireValue(field, JSON.parse(cell));
+  return cell;
+}
+
+function wireValue(field: WireField, value: unknown): unknown {
+  if (value === null || value === undefined) return field.mode === 'REPEATED' ? [] : null;
+  if (field.mode === 'REPEATED') return (value as unknown[]).map((item) => ({ v: wireValue({ ...field, mode: 'NULLABLE' }, item) }));
+  if (field.type === 'RECORD') {
+    const record = value as Record<string, unknown>;
+    return { f: field.fields!.map((f) => ({ v: wireValue(f, record[f.name]) })) };
+  }
+  return String(value);
 }

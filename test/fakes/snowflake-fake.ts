@@ -5,8 +5,21 @@
  * gzip), telemetry, query-request answering the JSON result format (`rowtype` + `rowset`, every cell a string or
  * null), "query in progress" (code 333333) with polling of `GET /queries/<id>/result`, results larger than
  * `rowsPerChunk` split into chunks the client downloads from the fake (as it would from cloud storage), the two
- * abort-request forms, `ALTER SESSION SET <param> = <value>`, and session delete. Errors are `{success:false, code, message, data:{sqlState}}`.
- * Unquoted names are upper-case, as in Snowflake: define tables with upper-case column names.
+ * abort-request forms, `ALTER SESSION SET <param> = <value>`, heartbeats, and session delete. Errors are
+ * `{success:false, code, message, data:{sqlState}}`. Unquoted names are upper-case, as in Snowflake: define tables
+ * with upper-case column names.
+ *
+ * Cells travel as Snowflake's JSON result format sends them: NUMBER as its digits, BINARY as upper-case hex whatever
+ * the session's BINARY_OUTPUT_FORMAT (that parameter only tells the client how to print bytes: snowflake-sdk decodes
+ * the hex, `Buffer.from(raw, 'HEX')`, and renders the format only when asked for a string), VARIANT/OBJECT/ARRAY as
+ * their JSON text (objects and arrays pretty-printed with two-space indentation). The session's parameters
+ * (BINARY_OUTPUT_FORMAT, CLIENT_SESSION_KEEP_ALIVE...) go with the login answer and with every result, as the
+ * client reads its formats from there.
+ *
+ * A login naming a warehouse, database or schema that does not exist (see `warehouses`/`databases`/`schemas`) still
+ * succeeds, as in Snowflake: the session simply has none, `CURRENT_WAREHOUSE()` is NULL, and a statement that needs
+ * compute fails with 000606. `SELECT CURRENT_WAREHOUSE(), CURRENT_DATABASE(), ...` (context functions only, with
+ * optional aliases) answers from the session and, like `SELECT 1`, needs no warehouse.
  *
  * Not covered: Arrow results, bind variables, multi-statement, PUT/GET, async (`asyncExec`) queries, session
  * renewal, MFA/SSO/OAuth authenticators.
@@ -15,7 +28,7 @@ import { createPublicKey, createVerify, createHash, randomUUID } from 'node:cryp
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { pause, sendJson, startHttpFake, type RecordedRequest, type RunningHttpFake } from './fake-http.js';
-import { resolveQuery, type FakeTable, type ResolvedQuery } from './fake-sql.js';
+import { resolveQuery, sqlKey, type FakeTable, type ResolvedQuery } from './fake-sql.js';
 
 /** A Snowflake error: its code (`002003`...), message and SQLSTATE. */
 export interface SnowflakeFakeError {
@@ -29,7 +42,7 @@ export interface SnowflakeFakeError {
 
 /** What a scripted statement (matched by its exact SQL text) does. */
 export interface SnowflakeFakeScript {
-  /** The result set; column types are rowtype types (`fixed`, `text`, `real`, `boolean`, `date`...). */
+  /** The result set; column types are rowtype types (`fixed`, `text`, `real`, `boolean`, `binary`, `variant`, `object`, `array`...), cells their wire text. */
   result?: FakeTable;
   /** The failure to answer with (after any pending polls). */
   error?: SnowflakeFakeError;
@@ -64,6 +77,16 @@ export interface SnowflakeFakeOptions {
   pollWaitMs?: number;
   /** How long a login is held before it is answered. Default 0. */
   loginDelayMs?: number;
+  /** How long each chunk download is held before it is answered. Default 0. */
+  chunkDelayMs?: number;
+  /** Account-level parameters, e.g. `{ BINARY_OUTPUT_FORMAT: 'BASE64' }`; ALTER SESSION SET overrides them per session. */
+  parameters?: Record<string, string | number | boolean>;
+  /** Warehouses that exist and the roles may use; a login naming another gets no current warehouse. Default: any. */
+  warehouses?: string[];
+  /** Databases that exist; a login naming another gets no current database (nor schema). Default: any. */
+  databases?: string[];
+  /** Schemas that exist (unqualified names); a login naming another gets no current schema. Default: any. */
+  schemas?: string[];
 }
 
 /** A statement as the fake saw it. */
@@ -104,6 +127,8 @@ export interface FakeSnowflakeSession {
   sessionParameters: Record<string, unknown>;
   /** Query-string context of the login: warehouse, databaseName, schemaName, roleName. */
   context: Record<string, string>;
+  /** What CURRENT_WAREHOUSE() and friends answer: the login's names upper-cased, or null where none is usable. */
+  current: { warehouse: string | null; database: string | null; schema: string | null; role: string };
   /** False once the client deleted the session. */
   open: boolean;
 }
@@ -121,6 +146,8 @@ export interface RunningSnowflakeFake extends RunningHttpFake {
   tables: Record<string, FakeTable>;
   /** Scripted statements, mutable between calls. */
   scripts: Record<string, SnowflakeFakeScript>;
+  /** The most chunk downloads that were in flight at the same time (the client's prefetch, made visible). */
+  maxChunksInFlight(): number;
 }
 
 /** Starts the fake on 127.0.0.1, port 0. */
@@ -131,6 +158,9 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
   const scripts = options.queries ?? {};
   const rowsPerChunk = options.rowsPerChunk ?? 1000;
   const pollWaitMs = options.pollWaitMs ?? 20;
+  const accountParameters = { ...DEFAULT_PARAMETERS, ...options.parameters };
+  let chunksInFlight = 0;
+  let maxChunksInFlight = 0;
   const sessions = new Map<string, FakeSnowflakeSession>();
   const queries: FakeSnowflakeQuery[] = [];
   let nextSessionId = 1000;
@@ -157,14 +187,24 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
     }
     const token = `fake-session-${randomUUID()}`;
     const sessionId = nextSessionId++;
-    sessions.set(token, {
+    const existing = (name: string | undefined, known: string[] | undefined) =>
+      name === undefined || (known && !known.some((k) => k.toUpperCase() === name.toUpperCase())) ? null : name.toUpperCase();
+    const database = existing(req.query.databaseName, options.databases);
+    const session: FakeSnowflakeSession = {
       sessionId,
       user,
       authenticator: authenticator === 'SNOWFLAKE_JWT' ? 'SNOWFLAKE_JWT' : 'PASSWORD',
       sessionParameters: data.SESSION_PARAMETERS ?? {},
       context: { ...req.query },
+      current: {
+        warehouse: existing(req.query.warehouse, options.warehouses),
+        database,
+        schema: database === null ? null : existing(req.query.schemaName, options.schemas),
+        role: (req.query.roleName ?? 'PUBLIC').toUpperCase(),
+      },
       open: true,
-    });
+    };
+    sessions.set(token, session);
     sendJson(res, 200, {
       success: true,
       code: null,
@@ -179,18 +219,22 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
         displayUserName: user,
         firstLogin: false,
         healthCheckInterval: 45,
-        parameters: [
-          { name: 'TIMEZONE', value: 'UTC' },
-          { name: 'CLIENT_RESULT_CHUNK_SIZE', value: 160 },
-        ],
+        parameters: [...parametersOf(session), { name: 'CLIENT_RESULT_CHUNK_SIZE', value: 160 }],
         sessionInfo: {
-          databaseName: req.query.databaseName ?? null,
-          schemaName: req.query.schemaName ?? null,
-          warehouseName: req.query.warehouse ?? null,
-          roleName: req.query.roleName ?? 'PUBLIC',
+          databaseName: session.current.database,
+          schemaName: session.current.schema,
+          warehouseName: session.current.warehouse,
+          roleName: session.current.role,
         },
       },
     });
+  }
+
+  // The account's parameters with the session's own values (login SESSION_PARAMETERS, ALTER SESSION) over them.
+  function parametersOf(session: FakeSnowflakeSession): { name: string; value: unknown }[] {
+    const values: Record<string, unknown> = { ...accountParameters };
+    for (const [name, value] of Object.entries(session.sessionParameters)) if (name !== 'QUERY_TAG') values[name.toUpperCase()] = value;
+    return Object.entries(values).map(([name, value]) => ({ name, value }));
   }
 
   function sessionOf(req: RecordedRequest): FakeSnowflakeSession | undefined {
@@ -207,12 +251,37 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
       const raw = alter[2]!;
       session.sessionParameters[alter[1]!.toUpperCase()] = /^'.*'$/.test(raw) ? raw.slice(1, -1).replace(/''/g, "'") : /^\d+$/.test(raw) ? Number(raw) : raw;
     }
+    const scripted = Object.keys(scripts).some((text) => sqlKey(text) === sqlKey(sqlText));
+    const context = alter || scripted ? undefined : contextFunctions(sqlText, session);
+    const literal = /^\s*select\s+\d+\s*;?\s*$/i.test(sqlText);
     const resolved: ResolvedQuery<SnowflakeFakeScript> = alter
       ? { kind: 'table', table: { columns: [{ name: 'status', type: 'text' }], rows: [['Statement executed successfully.']] } }
-      : resolveQuery(sqlText, tables, scripts, { upperCaseUnquoted: true });
+      : (context ?? resolveQuery(sqlText, tables, scripts, { upperCaseUnquoted: true }));
     const script: SnowflakeFakeScript = resolved.kind === 'script' ? resolved.script : {};
+    // Only statements that scan need a running warehouse; session commands, literals and context functions do not.
+    const needsWarehouse = !alter && !context && !literal && (resolved.kind === 'table' || resolved.kind === 'script');
+    // A table named without its database (or schema) resolves in the session's; Snowflake checks that while
+    // compiling, before it needs a warehouse to run anything.
+    const tableParts = resolved.kind === 'table' || resolved.kind === 'missing' ? (/\bfrom\s+([^\s;]+)/i.exec(sqlText)?.[1]?.split('.').length ?? 3) : 3;
+    const unresolved = tableParts < 3 && session.current.database === null ? 'database' : tableParts < 2 && session.current.schema === null ? 'schema' : undefined;
     let outcome: FakeSnowflakeQuery['outcome'];
-    if (resolved.kind === 'missing') {
+    if (unresolved !== undefined) {
+      outcome = {
+        error: {
+          code: unresolved === 'database' ? '090105' : '090106',
+          sqlState: '22000',
+          message: `Cannot perform SELECT. This session does not have a current ${unresolved}. Call 'USE ${unresolved.toUpperCase()}', or use a qualified name.`,
+        },
+      };
+    } else if (needsWarehouse && session.current.warehouse === null) {
+      outcome = {
+        error: {
+          code: '000606',
+          sqlState: '57P03',
+          message: "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.\n",
+        },
+      };
+    } else if (resolved.kind === 'missing') {
       outcome = {
         error: {
           code: '002003',
@@ -275,12 +344,13 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
       const size = Buffer.byteLength(JSON.stringify(rows));
       chunks.push({ url: `${baseUrl}/fake-stage/${query.queryId}/${i}`, rowCount: rows.length, uncompressedSize: size, compressedSize: size });
     }
+    const session = [...sessions.values()].find((s) => s.sessionId === query.sessionId);
     sendJson(res, 200, {
       success: true,
       code: null,
       message: null,
       data: {
-        parameters: [{ name: 'TIMEZONE', value: 'UTC' }],
+        parameters: session ? parametersOf(session) : [],
         rowtype: result.columns.map((c) => rowType(c.name, c.type)),
         rowset: inline,
         total: result.rows.length,
@@ -302,7 +372,18 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
     });
   }
 
-  function serveChunk(req: RecordedRequest, res: ServerResponse, queryId: string, index: number): void {
+  async function serveChunk(req: RecordedRequest, res: ServerResponse, queryId: string, index: number): Promise<void> {
+    chunksInFlight++;
+    maxChunksInFlight = Math.max(maxChunksInFlight, chunksInFlight);
+    try {
+      if (options.chunkDelayMs) await pause(options.chunkDelayMs, res);
+      answerChunk(req, res, queryId, index);
+    } finally {
+      chunksInFlight--;
+    }
+  }
+
+  function answerChunk(req: RecordedRequest, res: ServerResponse, queryId: string, index: number): void {
     const query = queries.find((q) => q.queryId === queryId);
     const failAfter = query && 'result' in query.outcome ? query.outcome.failAfterRows : undefined;
     if (!query || 'error' in query.outcome || (failAfter !== undefined && (index + 1) * rowsPerChunk > failAfter)) {
@@ -327,6 +408,7 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
     const session = sessionOf(req);
     if (!session) return sendFailure(res, { code: '390104', message: 'Session token is invalid or the session no longer exists.' });
     if (req.method === 'POST' && req.path === '/telemetry/send') return sendJson(res, 200, { success: true, data: {} });
+    if (req.method === 'POST' && req.path === '/session/heartbeat') return sendJson(res, 200, { success: true, code: null, message: null, data: null });
     if (req.method === 'POST' && req.path === '/session' && req.query.delete === 'true') {
       session.open = false;
       return sendJson(res, 200, { success: true, code: null, message: null, data: null });
@@ -356,6 +438,7 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
     tables,
     scripts,
     openSessions: () => [...sessions.values()].filter((s) => s.open).length,
+    maxChunksInFlight: () => maxChunksInFlight,
   };
 }
 
@@ -373,6 +456,35 @@ function objectName(ref: string): string {
   return (ref.match(/"[^"]*"|[^.]+/g) ?? [ref]).map((part) => (part.startsWith('"') ? part : part.toUpperCase())).join('.');
 }
 
+// What a session starts with unless the account or the session sets otherwise (Snowflake's defaults).
+const DEFAULT_PARAMETERS: Record<string, string | number | boolean> = {
+  TIMEZONE: 'UTC',
+  BINARY_OUTPUT_FORMAT: 'HEX',
+  DATE_OUTPUT_FORMAT: 'YYYY-MM-DD',
+  TIME_OUTPUT_FORMAT: 'HH24:MI:SS',
+  TIMESTAMP_OUTPUT_FORMAT: 'YYYY-MM-DD HH24:MI:SS.FF3 TZHTZM',
+  TIMESTAMP_NTZ_OUTPUT_FORMAT: 'YYYY-MM-DD HH24:MI:SS.FF3',
+  CLIENT_SESSION_KEEP_ALIVE: false,
+};
+
+const CONTEXT_FUNCTION = /^\s*(current_warehouse|current_database|current_schema|current_role)\s*\(\s*\)(?:\s+as\s+("?)(\w+)\2)?\s*$/i;
+
+// `SELECT CURRENT_WAREHOUSE(), CURRENT_DATABASE() AS db ...`: one row from the session; undefined for other SQL.
+function contextFunctions(sql: string, session: FakeSnowflakeSession): ResolvedQuery<SnowflakeFakeScript> | undefined {
+  const list = /^\s*select\s+([\s\S]+?)\s*;?\s*$/i.exec(sql)?.[1];
+  if (list === undefined) return undefined;
+  const columns: { name: string; type: string }[] = [];
+  const row: (string | null)[] = [];
+  for (const item of list.split(',')) {
+    const m = CONTEXT_FUNCTION.exec(item);
+    if (!m) return undefined;
+    const fn = m[1]!.toUpperCase();
+    columns.push({ name: m[3] === undefined ? `${fn}()` : m[2] === '"' ? m[3] : m[3].toUpperCase(), type: 'text' });
+    row.push(session.current[fn.slice('CURRENT_'.length).toLowerCase() as keyof FakeSnowflakeSession['current']]);
+  }
+  return { kind: 'table', table: { columns, rows: [row] } };
+}
+
 // `SELECT 1` has no table: its one column is a NUMBER, as in Snowflake.
 function literalAsFixed(table: FakeTable): FakeTable {
   return { ...table, columns: table.columns.map((c) => (c.type === 'literal' ? { ...c, type: 'fixed' } : c)) };
@@ -386,7 +498,12 @@ function rowType(name: string, type: string): Record<string, unknown> {
     case 'real':
       return { ...base, type, precision: null, scale: null, length: null, byteLength: null };
     case 'text':
+    case 'variant':
+    case 'object':
+    case 'array':
       return { ...base, type, precision: null, scale: null, length: 16777216, byteLength: 16777216 };
+    case 'binary':
+      return { ...base, type, precision: null, scale: null, length: 8388608, byteLength: 8388608 };
     default:
       return { ...base, type, precision: null, scale: 9, length: null, byteLength: null };
   }

@@ -5,6 +5,7 @@
  *   GOOGLE_APPLICATION_CREDENTIALS  or PINSYNC_LIVE_BIGQUERY_KEY_FILE: a service-account key (else ADC)
  *   PINSYNC_LIVE_BIGQUERY_LOCATION  optional, default US
  */
+import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WarehouseError } from '../../core/errors.js';
 import type { RowBatch } from '../../core/warehouse.js';
@@ -47,6 +48,24 @@ describe.skipIf(!live)(`BigQuery live${why}`, () => {
   it('keeps INT64 beyond 2^53 exact', async () => {
     const [batch] = await readAll('SELECT 9007199254740993 AS n, CAST(NULL AS INT64) AS z', 10);
     expect(batch!.columns.map((c) => c[0])).toEqual(['9007199254740993', null]);
+  });
+
+  // The same cells the local fake sends for these types (test/fakes/bigquery-fake.ts): this is where that is proven.
+  it('hands JSON, BYTES, BIGNUMERIC, ARRAY and STRUCT cells over as the fake says BigQuery sends them', async () => {
+    const sql =
+      `SELECT JSON '"A@b.co"' AS j, JSON 'null' AS jn, SHA256('x') AS b, BIGNUMERIC '12345678901234567890123456789012345678' AS d, ` +
+      `['a@b.co'] AS a, CAST(NULL AS ARRAY<STRING>) AS an, STRUCT('s@b.co' AS value) AS s`;
+    const [batch] = await readAll(sql, 10);
+    const row = Object.fromEntries(batch!.columnNames.map((name, i) => [name, batch!.columns[i]![0]]));
+    expect(row).toEqual({
+      j: 'A@b.co',
+      jn: null,
+      b: new Uint8Array(createHash('sha256').update('x').digest()),
+      d: '12345678901234567890123456789012345678',
+      a: ['a@b.co'],
+      an: [],
+      s: { value: 's@b.co' },
+    });
   });
 
   it('names the sync and the table when the table does not exist', async () => {

@@ -7,9 +7,20 @@ import { OAuth2Client } from 'google-auth-library';
 import { BigQueryWarehouse, type BigQueryWarehouseOptions } from '../../connectors/warehouses/bigquery/bigquery-warehouse.js';
 import { startBigQueryFake, type BigQueryFakeOptions, type RunningBigQueryFake } from '../fakes/bigquery-fake.js';
 import type { FakeTable } from '../fakes/fake-sql.js';
-import type { SeedColumnType, SeedTable, WarehouseConformanceTarget } from './warehouse-conformance.js';
+import type { SeedColumnType, SeedTable, SeedValue, WarehouseConformanceTarget } from './warehouse-conformance.js';
 
-const BIGQUERY_TYPES: Record<SeedColumnType, string> = { text: 'STRING', int32: 'INT64', int64: 'INT64', float64: 'FLOAT64' };
+// `decimal` holds 38 digits: NUMERIC stops at 29 before the point, BIGNUMERIC holds 38 (and more).
+const BIGQUERY_TYPES: Record<SeedColumnType, string> = {
+  text: 'STRING',
+  int32: 'INT64',
+  int64: 'INT64',
+  float64: 'FLOAT64',
+  json: 'JSON',
+  binary: 'BYTES',
+  decimal: 'BIGNUMERIC',
+  text_array: 'ARRAY<STRING>',
+  struct: 'STRUCT<value STRING>',
+};
 const DATASET = 'conformance';
 
 /** An auth client that always presents `token` (valid for an hour) and never refreshes or probes anything. */
@@ -33,12 +44,20 @@ export function bigQueryWarehouseFor(fake: RunningBigQueryFake, overrides: Parti
   });
 }
 
-/** A fake table from seed rows: BigQuery sends every cell as a string (or null). */
+/** A fake table from seed rows, cells in the fake's storage form (see test/fakes/bigquery-fake.ts). */
 export function bigQueryTable(table: Pick<SeedTable, 'columns' | 'rows'>): FakeTable {
   return {
     columns: table.columns.map((c) => ({ name: c.name, type: BIGQUERY_TYPES[c.type] })),
-    rows: table.rows.map((row) => row.map((v) => (v === null ? null : String(v)))),
+    rows: table.rows.map((row) => row.map(fakeCell)),
   };
+}
+
+// BYTES travel as base64; arrays and structs as the JSON text of their value; everything else as its text.
+function fakeCell(value: SeedValue): string | null {
+  if (value === null) return null;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
 }
 
 /** Polls until no job of the fake is still running. */
@@ -74,6 +93,8 @@ export async function makeBigQueryTarget(fakeOptions: BigQueryFakeOptions = {}):
       return sql;
     },
     streamsRowsBeforeError: true,
+    // "BigQuery translates a NULL ARRAY into an empty ARRAY in the query result" (GoogleSQL docs, Arrays).
+    nullArraysReadAsEmpty: true,
     slowSql() {
       const sql = 'SELECT n FROM `conformance.slow_query`';
       fake.queries[sql] = { pendingPolls: Number.POSITIVE_INFINITY, result: { columns: [{ name: 'n', type: 'INT64' }], rows: [['1']] } };

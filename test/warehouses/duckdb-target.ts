@@ -5,12 +5,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DuckDBAppender } from '@duckdb/node-api';
+import { type DuckDBAppender, LIST, STRUCT, VARCHAR, decimalValue } from '@duckdb/node-api';
 import { openDuckDb } from '../../connectors/duckdb/open-duckdb.js';
 import { DuckDbWarehouse } from '../../connectors/warehouses/duckdb/duckdb-warehouse.js';
 import type { SeedColumnType, SeedTable, SeedValue, WarehouseConformanceTarget } from './warehouse-conformance.js';
 
-const DUCKDB_TYPES: Record<SeedColumnType, string> = { text: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE' };
+const DUCKDB_TYPES: Record<SeedColumnType, string> = {
+  text: 'VARCHAR',
+  int32: 'INTEGER',
+  int64: 'BIGINT',
+  float64: 'DOUBLE',
+  json: 'JSON',
+  binary: 'BLOB',
+  decimal: 'DECIMAL(38,0)',
+  text_array: 'VARCHAR[]',
+  struct: 'STRUCT(value VARCHAR)',
+};
+const TEXT_LIST = LIST(VARCHAR);
+const VALUE_STRUCT = STRUCT({ value: VARCHAR });
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -67,8 +79,19 @@ function append(appender: DuckDBAppender, type: SeedColumnType, value: SeedValue
     case 'int32':
       return appender.appendInteger(Number(value));
     case 'int64':
-      return appender.appendBigInt(BigInt(value));
+      return appender.appendBigInt(BigInt(value as bigint));
     case 'float64':
       return appender.appendDouble(Number(value));
+    // JSON is a VARCHAR alias: the document's text is what DuckDB stores.
+    case 'json':
+      return appender.appendVarchar(String(value));
+    case 'binary':
+      return appender.appendBlob(value as Uint8Array);
+    case 'decimal':
+      return appender.appendDecimal(decimalValue(BigInt(String(value)), 38, 0));
+    case 'text_array':
+      return appender.appendList([...(value as readonly string[])], TEXT_LIST);
+    case 'struct':
+      return appender.appendStruct({ value: (value as { value: string }).value }, VALUE_STRUCT);
   }
 }

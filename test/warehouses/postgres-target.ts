@@ -7,9 +7,20 @@ import { randomBytes } from 'node:crypto';
 import { Client, escapeIdentifier } from 'pg';
 import { inject } from 'vitest';
 import { PostgresWarehouse, type PostgresWarehouseOptions } from '../../connectors/warehouses/postgres/postgres-warehouse.js';
-import type { SeedColumnType, SeedTable, WarehouseConformanceTarget } from './warehouse-conformance.js';
+import type { SeedColumnType, SeedTable, SeedValue, WarehouseConformanceTarget } from './warehouse-conformance.js';
 
-const PG_TYPES: Record<SeedColumnType, string> = { text: 'text', int32: 'integer', int64: 'bigint', float64: 'double precision' };
+// `struct` is a one-field composite type that each target creates in its own schema (see STRUCT_TYPE).
+const PG_TYPES: Record<Exclude<SeedColumnType, 'struct'>, string> = {
+  text: 'text',
+  int32: 'integer',
+  int64: 'bigint',
+  float64: 'double precision',
+  json: 'jsonb',
+  binary: 'bytea',
+  decimal: 'numeric(38,0)',
+  text_array: 'text[]',
+};
+const STRUCT_TYPE = 'pinsync_struct';
 
 /** The URL of the run's PostgreSQL server; throws why it is missing (e.g. binaries not installed). */
 export function pgTestUrl(): string {
@@ -23,6 +34,20 @@ export async function pgAdmin(): Promise<Client> {
   const client = new Client({ connectionString: pgTestUrl(), application_name: 'pinsync-test-admin' });
   await client.connect();
   return client;
+}
+
+/** A seed value in the text form Postgres casts from: array and composite literals, `\\x…` hex for bytea. */
+function seedText(value: SeedValue): string | null {
+  if (value === null) return null;
+  if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
+  if (Array.isArray(value)) return `{${value.map(quoteLiteralElement).join(',')}}`;
+  if (typeof value === 'object') return `(${quoteLiteralElement((value as { value: string }).value)})`;
+  return String(value);
+}
+
+// Inside array and composite literals, double quotes protect commas, braces and parentheses; a backslash escapes `"` and itself.
+function quoteLiteralElement(text: string): string {
+  return `"${text.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /** Polls until no session with this application_name exists (or one is still `active`, with `activeOnly`). */
@@ -49,6 +74,8 @@ export async function makePostgresTarget(overrides: Partial<PostgresWarehouseOpt
   const admin = await pgAdmin();
   await admin.query(`CREATE SCHEMA ${escapeIdentifier(schema)}`);
   const tableRef = (name: string) => `${escapeIdentifier(schema)}.${escapeIdentifier(name)}`;
+  await admin.query(`CREATE TYPE ${tableRef(STRUCT_TYPE)} AS (value text)`);
+  const pgType = (type: SeedColumnType) => (type === 'struct' ? tableRef(STRUCT_TYPE) : PG_TYPES[type]);
   const warehouse = new PostgresWarehouse({ name: 'pg_conformance', url, applicationName, ...overrides });
 
   return {
@@ -56,13 +83,16 @@ export async function makePostgresTarget(overrides: Partial<PostgresWarehouseOpt
     tableRef,
     async seedTable(table: SeedTable): Promise<string> {
       const ref = tableRef(table.name);
-      const columns = table.columns.map((c) => `${escapeIdentifier(c.name)} ${PG_TYPES[c.type]}`).join(', ');
+      const columns = table.columns.map((c) => `${escapeIdentifier(c.name)} ${pgType(c.type)}`).join(', ');
       await admin.query(`DROP TABLE IF EXISTS ${ref}; CREATE TABLE ${ref} (${columns})`);
       if (table.rows.length > 0) {
-        // One array parameter per column, expanded by unnest: a single statement whatever the row count.
-        const arrays = table.columns.map((_, c) => table.rows.map((row) => (row[c] === null ? null : String(row[c]))));
-        const casts = table.columns.map((c, i) => `$${i + 1}::${PG_TYPES[c.type]}[]`).join(', ');
-        await admin.query(`INSERT INTO ${ref} SELECT * FROM unnest(${casts})`, arrays);
+        // One text[] parameter per column holding each value's text form, expanded by unnest and cast to the
+        // column's type: a single statement whatever the row count, and the same path for every type.
+        const arrays = table.columns.map((_, c) => table.rows.map((row) => seedText(row[c] ?? null)));
+        const params = table.columns.map((_, i) => `$${i + 1}::text[]`).join(', ');
+        const aliases = table.columns.map((_, i) => `c${i}`);
+        const casts = table.columns.map((c, i) => `${aliases[i]}::${pgType(c.type)}`).join(', ');
+        await admin.query(`INSERT INTO ${ref} SELECT ${casts} FROM unnest(${params}) AS u(${aliases.join(', ')})`, arrays);
       }
       return ref;
     },

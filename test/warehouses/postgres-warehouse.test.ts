@@ -2,7 +2,7 @@
  * Postgres-specific behaviour beyond the conformance suite: authentication, reachability, TLS and SQL errors,
  * statement timeouts, cancelling a FETCH in flight, per-client type parsing and the config factory.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { types } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,11 @@ import type { Client } from 'pg';
 import { WarehouseError } from '../../core/errors.js';
 import { createWarehouse } from '../../connectors/warehouses/create-warehouse.js';
 import { toWarehouseError } from '../../connectors/warehouses/postgres/postgres-errors.js';
+import { PostgresRecord } from '../../connectors/warehouses/postgres/postgres-type-parsers.js';
 import { PostgresWarehouse, type PostgresWarehouseOptions } from '../../connectors/warehouses/postgres/postgres-warehouse.js';
+import { normalizeIdentifier } from '../../core/normalize/normalize-identifier.js';
 import type { RowBatch } from '../../core/warehouse.js';
+import { issuesOf, messageAt, minimalConfig, parse } from '../config/config-fixtures.js';
 import { PG_PASSWORD, PG_PASSWORD_USER } from '../setup/postgres-server.js';
 import { pgAdmin, pgTestUrl, waitForSessions } from './postgres-target.js';
 
@@ -196,7 +199,7 @@ describe('PostgresWarehouse: queries', () => {
 });
 
 describe('PostgresWarehouse: values', () => {
-  it('keeps int8 and numeric as exact text with per-client parsers, whatever pg.types says globally', async () => {
+  it('keeps int8 and numeric as exact text, and parses JSON, with per-client parsers, whatever pg.types says globally', async () => {
     const globalInt8 = types.getTypeParser(20, 'text');
     types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
     try {
@@ -216,13 +219,158 @@ describe('PostgresWarehouse: values', () => {
         yes: true,
         nothing: null,
         day: '2024-01-02',
-        doc: '{"a": 1}',
+        doc: { a: 1 },
         id: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
         txt: 'Zoë 東京 😀',
       });
     } finally {
       types.setTypeParser(20, globalInt8);
     }
+  });
+});
+
+describe('PostgresWarehouse: JSON, binary and nested cells', () => {
+  const row = (batch: RowBatch) => Object.fromEntries(batch.columnNames.map((name, i) => [name, batch.columns[i]![0]]));
+
+  it("unwraps JSON scalars, so data->'email' hashes like data->>'email' and a quoted text column stays as it is", async () => {
+    const [batch] = await readAll(
+      warehouse(),
+      `SELECT data->'email' AS j, data->>'email' AS t, data->'id' AS id, data->'vip' AS vip, data->'none' AS none,
+              data->'obj' AS obj, data->'list' AS list, '"Plain@Example.com"'::json AS plain_json,
+              '"Quoted@Example.com"'::text AS quoted_text
+         FROM (SELECT '{"email":"Jane@Example.com","id":12345678901234567890,"vip":true,"none":null,
+                        "obj":{"email":"x@example.com"},"list":["a@example.com"]}'::jsonb AS data) AS s`,
+    );
+    expect(row(batch!)).toEqual({
+      j: 'Jane@Example.com',
+      t: 'Jane@Example.com',
+      id: '12345678901234567890',
+      vip: true,
+      none: null,
+      obj: { email: 'x@example.com' },
+      list: ['a@example.com'],
+      plain_json: 'Plain@Example.com',
+      quoted_text: '"Quoted@Example.com"',
+    });
+    const cells = row(batch!);
+    expect(normalizeIdentifier('email', cells.j)).toEqual(normalizeIdentifier('email', 'jane@example.com'));
+    expect(normalizeIdentifier('email', cells.obj)).toMatchObject({ status: 'rejected', reason: 'unsupported_value' });
+    expect(normalizeIdentifier('email', cells.list)).toMatchObject({ status: 'rejected', reason: 'unsupported_value' });
+  });
+
+  it.each([
+    ['hex', url],
+    ['escape', 'escape'],
+  ])('hands bytea over as its bytes (bytea_output %s): a sha256() digest is prehashed, other binary is rejected', async (_format, which) => {
+    const target = which === 'escape' ? `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c bytea_output=escape')}` : url;
+    const [batch] = await readAll(
+      warehouse({ url: target }),
+      `SELECT sha256(convert_to('jane@example.com', 'UTF8')) AS digest, '\\x00015c7f80ff'::bytea AS raw, current_setting('bytea_output') AS format`,
+    );
+    const cells = row(batch!);
+    expect(cells.format).toBe(which === 'escape' ? 'escape' : 'hex');
+    const digest = createHash('sha256').update('jane@example.com').digest();
+    expect(Buffer.from(cells.digest as Uint8Array)).toEqual(digest);
+    expect(Buffer.from(cells.raw as Uint8Array)).toEqual(Buffer.from([0x00, 0x01, 0x5c, 0x7f, 0x80, 0xff]));
+    expect(normalizeIdentifier('email_sha256', cells.digest)).toEqual({ status: 'ok', hash: digest.toString('hex'), prehashed: true });
+    expect(normalizeIdentifier('email_sha256', cells.raw)).toMatchObject({ status: 'rejected', reason: 'invalid_binary' });
+  });
+
+  it('hands arrays over as arrays and records/composites as non-scalar values, never as text that hashes', async () => {
+    const schema = `pinsync_types_${randomBytes(4).toString('hex')}`;
+    await admin.query(`CREATE SCHEMA ${schema}; CREATE TYPE ${schema}.wrapped AS (value text); CREATE DOMAIN ${schema}.email AS text;
+                       CREATE TYPE ${schema}.mood AS ENUM ('happy')`);
+    try {
+      const [batch] = await readAll(
+        warehouse(),
+        `SELECT ARRAY['a@example.com', NULL] AS arr, '{}'::text[] AS empty, ARRAY[ARRAY['x@example.com']] AS nested,
+                ARRAY[9007199254740993]::int8[] AS ids, ROW('r@example.com') AS rec,
+                ROW('c@example.com')::${schema}.wrapped AS composite, ARRAY[ROW('e@example.com')::${schema}.wrapped] AS composites,
+                ARRAY['d@example.com'::${schema}.email] AS domains, 'd@example.com'::${schema}.email AS domain_scalar,
+                'happy'::${schema}.mood AS enum, ARRAY['{"k":"v"}'::jsonb] AS docs`,
+      );
+      const cells = row(batch!);
+      expect(cells).toMatchObject({
+        arr: ['a@example.com', null],
+        empty: [],
+        nested: [['x@example.com']],
+        ids: ['9007199254740993'],
+        domains: ['d@example.com'],
+        domain_scalar: 'd@example.com',
+        enum: 'happy',
+        docs: [{ k: 'v' }],
+      });
+      for (const name of ['rec', 'composite']) expect(cells[name]).toBeInstanceOf(PostgresRecord);
+      expect((cells.composites as unknown[])[0]).toBeInstanceOf(PostgresRecord);
+      for (const name of ['arr', 'empty', 'nested', 'rec', 'composite', 'composites', 'domains']) {
+        expect(normalizeIdentifier('email', cells[name]), name).toMatchObject({ status: 'rejected', reason: 'unsupported_value' });
+      }
+    } finally {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    }
+  });
+
+  it('parses user-defined types in every batch, also after the first FETCH', async () => {
+    const schema = `pinsync_types_${randomBytes(4).toString('hex')}`;
+    await admin.query(`CREATE SCHEMA ${schema}; CREATE TYPE ${schema}.wrapped AS (value text)`);
+    try {
+      const batches = await readAll(warehouse({ maxFetchRows: 2 }), `SELECT ROW(n::text)::${schema}.wrapped AS w FROM generate_series(1, 5) AS n`, 3);
+      const cells = batches.flatMap((b) => [...b.columns[0]!]);
+      expect(cells).toHaveLength(5);
+      for (const cell of cells) expect(cell).toBeInstanceOf(PostgresRecord);
+      expect(cells.map((c) => (c as PostgresRecord).text)).toEqual(['(1)', '(2)', '(3)', '(4)', '(5)']);
+    } finally {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    }
+  });
+});
+
+describe('PostgresWarehouse: long reads', () => {
+  it('starts TCP keep-alive probes after 30 s, not the OS default of 2 hours', async () => {
+    const calls: unknown[][] = [];
+    const original = net.Socket.prototype.setKeepAlive;
+    net.Socket.prototype.setKeepAlive = function (this: net.Socket, ...args: Parameters<net.Socket['setKeepAlive']>) {
+      calls.push(args);
+      return original.apply(this, args);
+    };
+    try {
+      await warehouse().check();
+    } finally {
+      net.Socket.prototype.setKeepAlive = original;
+    }
+    expect(calls).toContainEqual([true, 30_000]);
+  });
+
+  it('plans the cursor for the whole result (cursor_tuple_fraction = 1)', async () => {
+    const [batch] = await readAll(warehouse(), `SELECT current_setting('cursor_tuple_fraction') AS fraction`);
+    expect(batch!.columns[0]).toEqual(['1']);
+  });
+
+  it('takes maxFetchRows from the config: each FETCH asks for at most that many rows', async () => {
+    const config = minimalConfig();
+    config.warehouses.local = { type: 'postgres', url, maxFetchRows: 3, connectTimeoutMs: 5000, applicationName: 'pinsync-fetch-test' };
+    const loaded = parse(config);
+    const w = await createWarehouse('local', loaded.warehouses.local!);
+    // Every FETCH is a statement of its own, and the sleep keeps two FETCHes from sharing a timestamp.
+    const batches: RowBatch[] = [];
+    for await (const batch of w.read({
+      sql: `SELECT n, statement_timestamp()::text AS fetched_at, current_setting('application_name') AS app, pg_sleep(0.002) FROM generate_series(1, 10) AS n`,
+      syncName: SYNC,
+      batchSize: 10,
+    })) {
+      batches.push(batch);
+    }
+    expect(batches.map((b) => b.rowCount)).toEqual([10]);
+    const fetchedAt = batches[0]!.columns[1]!;
+    const sizes = [...new Set(fetchedAt)].map((at) => fetchedAt.filter((v) => v === at).length);
+    expect(sizes).toEqual([3, 3, 3, 1]);
+    expect(batches[0]!.columns[2]![0]).toBe('pinsync-fetch-test');
+  });
+
+  it('refuses a maxFetchRows below 1 in the config', () => {
+    const config = minimalConfig();
+    config.warehouses.local = { type: 'postgres', url: 'postgres://h/db', maxFetchRows: 0 };
+    expect(messageAt(issuesOf(config), 'warehouses.local.maxFetchRows')).toMatch(/1/);
   });
 });
 

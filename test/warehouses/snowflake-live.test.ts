@@ -3,8 +3,9 @@
  * only with `npx vitest run -c vitest.live.config.ts` (no loopback guard) and these variables:
  *   PINSYNC_LIVE_SNOWFLAKE_ACCOUNT, _USERNAME, _WAREHOUSE, _DATABASE, _SCHEMA, and _ROLE (optional)
  *   PINSYNC_LIVE_SNOWFLAKE_PASSWORD, or _PRIVATE_KEY_PATH (with _PRIVATE_KEY_PASSPHRASE when encrypted)
- * It runs a few tiny queries (GENERATOR, literals) on the warehouse.
+ * It runs a few tiny queries (GENERATOR, literals) on the warehouse; check() also proves the session has a warehouse.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WarehouseError } from '../../core/errors.js';
 import type { RowBatch } from '../../core/warehouse.js';
@@ -50,6 +51,20 @@ describe.skipIf(!live)(`Snowflake live${why}`, () => {
   it('keeps NUMBER exact and NULL as null', async () => {
     const [batch] = await readAll('SELECT 9223372036854775807::NUMBER(19,0) AS n, NULL::NUMBER AS z', 10);
     expect(batch!.columns.map((c) => c[0])).toEqual(['9223372036854775807', null]);
+  });
+
+  it('hands typed cells over as the connector contract says: JSON unwrapped, BINARY as bytes, NUMBER(38,0) exact, nested as JS values', async () => {
+    const [batch] = await readAll(
+      `SELECT PARSE_JSON('"A@Example.com"') AS j, SHA2_BINARY('binary@example.com', 256) AS b,
+              12345678901234567890123456789012345678::NUMBER(38,0) AS d, PARSE_JSON('{"x":1}') AS o, ARRAY_CONSTRUCT('a') AS a`,
+      10,
+    );
+    const [j, b, d, o, a] = batch!.columns.map((c) => c[0]);
+    expect(j).toBe('A@Example.com');
+    expect(Buffer.from(b as Uint8Array).toString('hex')).toBe(createHash('sha256').update('binary@example.com').digest('hex'));
+    expect(d).toBe('12345678901234567890123456789012345678');
+    expect(o).toEqual({ x: 1 });
+    expect(a).toEqual(['a']);
   });
 
   it('names the sync and the table when the table does not exist', async () => {

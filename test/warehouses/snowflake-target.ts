@@ -6,9 +6,21 @@
 import { SnowflakeWarehouse, type SnowflakeWarehouseOptions } from '../../connectors/warehouses/snowflake/snowflake-warehouse.js';
 import type { FakeTable } from '../fakes/fake-sql.js';
 import { startSnowflakeFake, type RunningSnowflakeFake, type SnowflakeFakeOptions } from '../fakes/snowflake-fake.js';
-import type { SeedColumnType, SeedTable, WarehouseConformanceTarget } from './warehouse-conformance.js';
+import type { SeedColumnType, SeedTable, SeedValue, WarehouseConformanceTarget } from './warehouse-conformance.js';
 
-const SNOWFLAKE_TYPES: Record<SeedColumnType, string> = { text: 'text', int32: 'fixed', int64: 'fixed', float64: 'real' };
+// rowtype types: json is a VARIANT (PARSE_JSON), decimal a NUMBER(38,0), text_array a semi-structured ARRAY and struct
+// an OBJECT, as a table built with those Snowflake types reports them.
+const SNOWFLAKE_TYPES: Record<SeedColumnType, string> = {
+  text: 'text',
+  int32: 'fixed',
+  int64: 'fixed',
+  float64: 'real',
+  json: 'variant',
+  binary: 'binary',
+  decimal: 'fixed',
+  text_array: 'array',
+  struct: 'object',
+};
 
 /** The login the fake accepts by default. */
 export const FAKE_USER = { username: 'pinsync', password: 'fake-password' } as const;
@@ -33,8 +45,27 @@ export function snowflakeWarehouseFor(fake: RunningSnowflakeFake, overrides: Par
 export function snowflakeTable(table: Pick<SeedTable, 'columns' | 'rows'>): FakeTable {
   return {
     columns: table.columns.map((c) => ({ name: c.name, type: SNOWFLAKE_TYPES[c.type] })),
-    rows: table.rows.map((row) => row.map((v) => (v === null ? null : String(v)))),
+    rows: table.rows.map((row) => row.map((v, i) => snowflakeWireCell(table.columns[i]!.type, v))),
   };
+}
+
+/**
+ * A seed value as Snowflake's JSON result format carries it: BINARY as upper-case hex (whatever BINARY_OUTPUT_FORMAT
+ * says), VARIANT/ARRAY/OBJECT as JSON text with Snowflake's two-space indentation, numbers as their digits.
+ */
+export function snowflakeWireCell(type: SeedColumnType, value: SeedValue): string | null {
+  if (value === null) return null;
+  switch (type) {
+    case 'binary':
+      return Buffer.from(value as Uint8Array).toString('hex').toUpperCase();
+    case 'json':
+      return JSON.stringify(JSON.parse(value as string), null, 2);
+    case 'text_array':
+    case 'struct':
+      return JSON.stringify(value, null, 2);
+    default:
+      return String(value);
+  }
 }
 
 /** Polls until the client has logged out of every session. */

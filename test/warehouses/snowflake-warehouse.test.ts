@@ -1,15 +1,17 @@
 /**
  * Snowflake specifics beyond the shared conformance suite, with the real `snowflake-sdk` against the local fake:
  * password and key-pair logins, the session context and query tag, chunked results, statement timeout, cancel,
- * how each kind of failure is reported, and how NUMBER and NULL arrive as cells.
+ * how each kind of failure is reported, how each column type arrives as a cell (NUMBER, NULL, BINARY, VARIANT), and
+ * what keeps long reads healthy (prefetch, keep-alive, a check that proves the warehouse is usable).
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WarehouseError } from '../../core/errors.js';
+import { normalizeIdentifier } from '../../core/normalize/normalize-identifier.js';
 import type { RowBatch } from '../../core/warehouse.js';
 import { createWarehouse } from '../../connectors/warehouses/create-warehouse.js';
 import { SnowflakeWarehouse } from '../../connectors/warehouses/snowflake/snowflake-warehouse.js';
@@ -259,5 +261,172 @@ describe('Snowflake connector against the fake', () => {
     } finally {
       await built.close();
     }
+  });
+});
+
+// A SHA-256 digest stored as BINARY (what SHA2_BINARY returns), and the same bytes as Snowflake's wire sends them.
+const DIGEST = createHash('sha256').update('binary@example.com').digest();
+
+describe('Snowflake cells by column type', () => {
+  it('hands BINARY over as its bytes whatever the BINARY_OUTPUT_FORMAT (a BASE64 account too)', async () => {
+    const base64 = await startSnowflakeFake({ parameters: { BINARY_OUTPUT_FORMAT: 'BASE64' } });
+    try {
+      for (const f of [fake, base64]) {
+        f.scripts['SELECT digests'] = {
+          result: {
+            columns: [{ name: 'EMAIL_SHA256', type: 'binary' }],
+            rows: [[DIGEST.toString('hex').toUpperCase()], [null], ['0707']],
+          },
+        };
+        const w = snowflakeWarehouseFor(f);
+        try {
+          const [batch] = await readAll(w, 'SELECT digests');
+          const [digest, empty, short] = batch!.columns[0]!;
+          expect(digest).toBeInstanceOf(Uint8Array);
+          expect(Buffer.from(digest as Uint8Array).equals(DIGEST)).toBe(true);
+          expect(empty).toBeNull();
+          expect([...(short as Uint8Array)]).toEqual([7, 7]);
+          // The digest itself, not the hash of its base64 text.
+          expect(normalizeIdentifier('email_sha256', digest)).toEqual({ status: 'ok', hash: DIGEST.toString('hex'), prehashed: true });
+        } finally {
+          await w.close();
+        }
+      }
+    } finally {
+      await base64.close();
+    }
+  });
+
+  it('unwraps VARIANT scalars (strings without quotes, numbers exact) and hands objects and arrays over as JS values', async () => {
+    fake.scripts['SELECT variants'] = {
+      result: {
+        columns: [
+          { name: 'V', type: 'variant' },
+          { name: 'O', type: 'object' },
+          { name: 'A', type: 'array' },
+          { name: 'T', type: 'text' },
+        ],
+        rows: [
+          ['"JSON.Email@Example.com"', '{\n  "email": "x@example.com"\n}', '[\n  "a@example.com"\n]', '"quoted"'],
+          ['9007199254740993', '{}', '[]', '{"x":1}'],
+          ['null', null, null, null],
+          ['true', null, null, 'null'],
+          ['{\n  "n": 1\n}', null, null, ''],
+          ['<email>x@example.com</email>', null, null, null],
+        ],
+      },
+    };
+    warehouse = snowflakeWarehouseFor(fake);
+    const [batch] = await readAll(warehouse, 'SELECT variants');
+    expect(batch!.columns[0]).toEqual(['JSON.Email@Example.com', '9007199254740993', null, true, { n: 1 }, expect.any(Object)]);
+    expect(typeof batch!.columns[0]![5]).toBe('object');
+    expect(batch!.columns[1]).toEqual([{ email: 'x@example.com' }, {}, null, null, null, null]);
+    expect(batch!.columns[2]).toEqual([['a@example.com'], [], null, null, null, null]);
+    // Only the column's type decides: text that looks like JSON stays exactly as it is.
+    expect(batch!.columns[3]).toEqual(['"quoted"', '{"x":1}', null, 'null', '', null]);
+    expect(normalizeIdentifier('email', batch!.columns[0]![0])).toMatchObject({ status: 'ok', hash: createHash('sha256').update('json.email@example.com').digest('hex') });
+    for (const nested of [batch!.columns[1]![0], batch!.columns[2]![0], batch!.columns[0]![5]]) {
+      expect(normalizeIdentifier('email', nested)).toMatchObject({ status: 'rejected', reason: 'unsupported_value' });
+    }
+  });
+});
+
+describe('Snowflake robustness', () => {
+  it('downloads at most one result chunk ahead of the one being read (resultPrefetch 1)', async () => {
+    const chunked = await startSnowflakeFake({
+      rowsPerChunk: 10,
+      chunkDelayMs: 100,
+      tables: { T: snowflakeTable({ columns: [{ name: 'N', type: 'int64' }], rows: Array.from({ length: 60 }, (_, i) => [BigInt(i + 1)]) }) },
+    });
+    const w = snowflakeWarehouseFor(chunked);
+    try {
+      const batches = await readAll(w, 'SELECT N FROM T', 10);
+      expect(batches.flatMap((b) => b.columns[0]!)).toEqual(Array.from({ length: 60 }, (_, i) => String(i + 1)));
+      expect(chunked.requests.filter((r) => r.path.startsWith('/fake-stage/'))).toHaveLength(5);
+      // The chunk being read and one ahead (the SDK's default prefetch of 2 has three downloads in flight at once).
+      expect(chunked.maxChunksInFlight()).toBeLessThanOrEqual(2);
+    } finally {
+      await w.close();
+      await chunked.close();
+    }
+  });
+
+  it('asks Snowflake to keep the session alive while a long read runs', async () => {
+    warehouse = snowflakeWarehouseFor(fake);
+    await readAll(warehouse, 'SELECT * FROM PEOPLE');
+    const login = fake.requests.find((r) => r.path === '/session/v1/login-request')!;
+    expect(login.body.data.SESSION_PARAMETERS).toMatchObject({ CLIENT_SESSION_KEEP_ALIVE: true });
+  });
+
+  it('check() and a sync name the setting to fix when the session has no usable warehouse, database or schema', async () => {
+    const strict = await startSnowflakeFake({ warehouses: ['PINSYNC_WH'], databases: ['ANALYTICS'], schemas: ['PUBLIC'] });
+    try {
+      await snowflakeWarehouseFor(strict).check();
+      const cases = [
+        [{ warehouse: 'NO_SUCH_WH' }, 'NO_SUCH_WH', 'warehouses.sf_test.warehouse'],
+        [{ database: 'NO_SUCH_DB' }, 'NO_SUCH_DB', 'warehouses.sf_test.database'],
+        [{ schema: 'NO_SUCH_SCHEMA' }, 'NO_SUCH_SCHEMA', 'warehouses.sf_test.schema'],
+      ] as const;
+      for (const [override, named, key] of cases) {
+        const w = snowflakeWarehouseFor(strict, override);
+        const err = await failure(() => w.check());
+        expect(err.code).toBe('PINSYNC_WAREHOUSE_PERMISSION');
+        expect(err.message).toContain('warehouse sf_test');
+        expect(err.message).toContain(named);
+        expect(err.message).toContain(key);
+        expect(err.message).toContain('PINSYNC_READER');
+      }
+      // A sync that runs anyway meets Snowflake's own error; it names the setting too.
+      const noWarehouse = snowflakeWarehouseFor(strict, { warehouse: 'NO_SUCH_WH' });
+      strict.tables.PEOPLE = snowflakeTable({ columns: [{ name: 'EMAIL', type: 'text' }], rows: [['a@example.com']] });
+      const read = await failure(() => readAll(noWarehouse, 'SELECT * FROM PEOPLE'));
+      expect(read.code).toBe('PINSYNC_WAREHOUSE_PERMISSION');
+      expect(read.message).toContain(`sync ${SYNC}`);
+      expect(read.message).toContain('NO_SUCH_WH');
+      expect(read.message).toContain('warehouses.sf_test.warehouse');
+      const noDatabase = await failure(() => readAll(snowflakeWarehouseFor(strict, { database: 'NO_SUCH_DB' }), 'SELECT * FROM PEOPLE'));
+      expect(noDatabase.code).toBe('PINSYNC_WAREHOUSE_PERMISSION');
+      expect(noDatabase.message).toContain('NO_SUCH_DB');
+      expect(noDatabase.message).toContain('warehouses.sf_test.database');
+      const noSchema = await failure(() => readAll(snowflakeWarehouseFor(strict, { schema: 'NO_SUCH_SCHEMA' }), 'SELECT * FROM PEOPLE'));
+      expect(noSchema.message).toContain('ANALYTICS.NO_SUCH_SCHEMA');
+      expect(noSchema.message).toContain('warehouses.sf_test.schema');
+      await waitForSessionsClosed(strict);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('accepts a privateKey whose line breaks arrived as literal \\n (from an environment variable) or as spaces', async () => {
+    const escaped = plainKey.trim().replace(/\r?\n/g, '\\n');
+    expect(escaped).not.toContain('\n');
+    warehouse = snowflakeWarehouseFor(fake, { username: 'svc_keypair', password: undefined, privateKey: escaped });
+    await warehouse.check();
+    // Pasted into a one-line field, where the line breaks became spaces.
+    const spaced = snowflakeWarehouseFor(fake, { username: 'svc_keypair', password: undefined, privateKey: plainKey.trim().replace(/\r?\n/g, ' ') });
+    await spaced.check();
+    expect(sessions().map((s) => [s.user, s.authenticator])).toEqual([
+      ['SVC_KEYPAIR', 'SNOWFLAKE_JWT'],
+      ['SVC_KEYPAIR', 'SNOWFLAKE_JWT'],
+    ]);
+  });
+
+  it('refuses an unreadable private key or a wrong passphrase with a message naming the setting, before any login', async () => {
+    const cases = [
+      [{ privateKey: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' }, 'privateKey'],
+      [{ privateKeyPath: join(dir, 'rsa_key.p8') }, 'privateKeyPassphrase'],
+      [{ privateKeyPath: join(dir, 'rsa_key.p8'), privateKeyPassphrase: 'nope' }, 'privateKeyPassphrase'],
+      [{ privateKey: encryptedKey, privateKeyPassphrase: 'nope' }, 'privateKeyPassphrase'],
+      [{ privateKeyPath: join(dir, 'missing.p8') }, join(dir, 'missing.p8')],
+    ] as const;
+    for (const [override, named] of cases) {
+      const w = snowflakeWarehouseFor(fake, { username: 'svc_keypair', password: undefined, ...override });
+      const err = await failure(() => w.check());
+      expect(err.code).toBe('PINSYNC_WAREHOUSE_AUTH');
+      expect(err.message).toContain('warehouse sf_test');
+      expect(err.message).toContain(named);
+      expect(err.message).not.toMatch(/routines|DECODER|bm90IGEga2V5/);
+    }
+    expect(fake.requests.filter((r) => r.path === '/session/v1/login-request')).toHaveLength(0);
   });
 });

@@ -12,6 +12,7 @@ import { familyOf } from '../../../core/identifier-types.js';
 import { resolveResultColumns } from '../../../core/result-columns.js';
 import type { Acknowledgement, DiffSession, PushdownQuery } from '../../../core/state-store.js';
 import type { ColumnStats, DiffCounts } from '../../../core/sync-report.js';
+import { cellKindOf, type DuckDbCellKind } from '../../duckdb/duckdb-cell-kind.js';
 import { installNormalizationMacros, normalizationPipelineSql } from '../../duckdb/duckdb-normalization.js';
 import { assertWarehouseFileExists, duckDbOpenError, duckDbQueryError, setFileSearchPathSql } from '../../duckdb/duckdb-warehouse-file.js';
 import { loadSql, renderSql, splitStatements } from '../../sql-files.js';
@@ -73,12 +74,13 @@ export class DuckDbDiffSession implements DiffSession {
     await this.withAttachedWarehouse(query, opts.signal, async () => {
       // Bound on its own first, so a misnamed identifier column or a syntax error is reported against the user's
       // query, never against the SQL pinsync wraps around it.
-      const returned = await this.describeUserQuery(query.syncName, userSql);
+      const { names: returned, kinds } = await this.describeUserQuery(query.syncName, userSql);
       const indexes = resolveResultColumns(query.syncName, query.columns, returned);
       // The user's SQL on lines of its own: a trailing `-- comment` cannot swallow the closing parenthesis, and an
       // error's `LINE n:` can be mapped back to the user's line numbers.
       const pipeline = normalizationPipelineSql(
-        query.columns.map((c, i) => ({ expr: `pinsync_source.${quoteIdent(returned[indexes[i]!]!)}`, type: c.type })),
+        // Each column read by its type, as the DuckDB connector reads it for the streamed path.
+        query.columns.map((c, i) => ({ expr: `pinsync_source.${quoteIdent(returned[indexes[i]!]!)}`, type: c.type, kind: kinds[indexes[i]!]! })),
         `(\n${userSql}\n) AS pinsync_source`,
       );
       const vars = {
@@ -127,7 +129,7 @@ export class DuckDbDiffSession implements DiffSession {
   }
 
   // Preparing binds the query (tables, columns, a CSV's header) without running it.
-  private async describeUserQuery(syncName: string, userSql: string): Promise<string[]> {
+  private async describeUserQuery(syncName: string, userSql: string): Promise<{ names: string[]; kinds: DuckDbCellKind[] }> {
     let prepared;
     try {
       prepared = await this.conn.prepare(userSql);
@@ -135,7 +137,8 @@ export class DuckDbDiffSession implements DiffSession {
       throw duckDbQueryError(`sync ${syncName}`, err);
     }
     try {
-      return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+      const columns = Array.from({ length: prepared.columnCount }, (_, i) => i);
+      return { names: columns.map((i) => prepared.columnName(i)), kinds: columns.map((i) => cellKindOf(prepared.columnType(i))) };
     } finally {
       prepared.destroySync();
     }

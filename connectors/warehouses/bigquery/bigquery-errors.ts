@@ -14,6 +14,8 @@ export interface BigQueryErrorContext {
   projectId: string;
   /** The configured maximumBytesBilled, quoted when BigQuery refuses a query for it. */
   maximumBytesBilled: string | undefined;
+  /** The configured warehouse name, for fixes that are a setting of the warehouse (`resultsDataset`). */
+  warehouseName?: string | undefined;
 }
 
 // Node socket errors, as node-fetch (under the client's teeny-request) reports them in `code`.
@@ -24,7 +26,21 @@ const AUTH_MESSAGE =
   /Could not load the default credentials|invalid_grant|invalid_client|unauthorized_client|No key or keyFile|Could not refresh access token|No refresh token|private key|DECODER routines|Unable to detect a Project Id/i;
 
 const AUTH_REASONS = new Set(['authError', 'unauthorized', 'required']);
-const QUOTA_REASONS = new Set(['quotaExceeded', 'rateLimitExceeded', 'userRateLimitExceeded', 'billingNotEnabled', 'billingTierLimitExceeded', 'responseTooLarge']);
+const QUOTA_REASONS = new Set(['quotaExceeded', 'rateLimitExceeded', 'userRateLimitExceeded', 'billingNotEnabled', 'billingTierLimitExceeded']);
+// Job failures BigQuery's error table says to retry (with backoff); the client retries HTTP calls, never a failed job.
+const RETRYABLE_JOB_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'jobRateLimitExceeded', 'jobBackendError', 'jobInternalError']);
+
+/** Whether `err` (as the client threw it) is a transient failure that a new job for the same query may not meet. */
+export function isRetryableJobFailure(err: unknown): boolean {
+  if (err instanceof WarehouseError) return false;
+  return apiDetails(err).reasons.some((r) => RETRYABLE_JOB_REASONS.has(r));
+}
+
+/** `err` after `attempts` jobs all failed: same code, the count appended so the user knows retrying was tried. */
+export function afterAttempts(err: WarehouseError, attempts: number): WarehouseError {
+  if (attempts <= 1) return err;
+  return new WarehouseError(err.code, `${err.message} (gave up after ${attempts} attempts, each a new BigQuery job)`, { cause: err.cause });
+}
 
 /** The iteration was cancelled through the caller's AbortSignal. */
 export function bigQueryAbortedError(who: string, cause?: unknown): WarehouseError {
@@ -65,6 +81,15 @@ export function toBigQueryError(err: unknown, ctx: BigQueryErrorContext): Wareho
       'PINSYNC_WAREHOUSE_QUOTA',
       `${who}: BigQuery refused the query because it would bill more than maximumBytesBilled` +
         `${ctx.maximumBytesBilled !== undefined ? ` (${ctx.maximumBytesBilled} bytes)` : ''}: ${message}; raise the limit or scan less (partition filters, fewer columns)`,
+      { cause: err },
+    );
+  }
+  if (reasons.includes('responseTooLarge')) {
+    const warehouse = ctx.warehouseName !== undefined ? `warehouse ${ctx.warehouseName}` : 'the BigQuery warehouse';
+    return new WarehouseError(
+      'PINSYNC_WAREHOUSE_RESPONSE_TOO_LARGE',
+      `${who}: the query's result is too large for BigQuery to return without a destination table: ${message}; set resultsDataset on ${warehouse} ` +
+        `to a dataset pinsync may create tables in (each read writes its result to a table there and deletes it afterwards), or select fewer columns`,
       { cause: err },
     );
   }

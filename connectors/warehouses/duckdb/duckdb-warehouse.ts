@@ -2,10 +2,11 @@
  * DuckDB as a warehouse: a database file (opened read-only, so dbt or another reader can share it) or `:memory:`
  * for queries that read CSV/Parquet themselves. Results stream chunk by chunk; only one batch is ever held.
  */
-import { type DuckDBConnection, type DuckDBInstance, JSDuckDBValueConverter } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { WarehouseError } from '../../../core/errors.js';
 import type { AttachableDuckDb, RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
 import { openDuckDb } from '../../duckdb/open-duckdb.js';
+import { chunkCells } from './duckdb-cell-values.js';
 import { assertWarehouseFileExists, duckDbOpenError, duckDbQueryError, setFileSearchPathSql } from '../../duckdb/duckdb-warehouse-file.js';
 
 export interface DuckDbWarehouseOptions {
@@ -72,6 +73,7 @@ export class DuckDbWarehouse implements Warehouse {
         throw req.signal?.aborted ? aborted() : duckDbQueryError(`sync ${req.syncName}`, err);
       }
       const columnNames = result.columnNames();
+      const columnTypes = result.columnTypes();
       let columns: unknown[][] = columnNames.map(() => []);
       let rowCount = 0;
       for (;;) {
@@ -84,7 +86,8 @@ export class DuckDbWarehouse implements Warehouse {
         }
         if (req.signal?.aborted) throw aborted();
         if (!chunk || chunk.rowCount === 0) break;
-        const values = chunk.convertColumns(JSDuckDBValueConverter);
+        // By column type: exact decimals as text, JSON unwrapped, BLOB as bytes (see duckdb-cell-values.ts).
+        const values = chunkCells(chunk, columnTypes);
         let offset = 0;
         while (offset < chunk.rowCount) {
           const take = Math.min(req.batchSize - rowCount, chunk.rowCount - offset);

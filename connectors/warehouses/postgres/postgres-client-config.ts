@@ -12,6 +12,9 @@ import { pinsyncPgTypes } from './postgres-type-parsers.js';
 /** Without a bound, an unroutable host hangs for the OS's TCP timeout (minutes) before anyone hears about it. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
+/** Idle time before the first TCP keep-alive probe: well under the idle timeouts of NAT gateways and firewalls. */
+export const KEEPALIVE_INITIAL_DELAY_MS = 30_000;
+
 export interface PostgresConnectionOptions {
   /** `postgres://` or `postgresql://` URL; `user`/`password` given beside it override the URL's own. */
   url?: string;
@@ -42,8 +45,11 @@ export async function buildClientConfig(opts: PostgresConnectionOptions, who: st
     types: pinsyncPgTypes,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     application_name: opts.applicationName ?? 'pinsync',
-    // Detects a peer that vanished (NAT/firewall timeouts) during a long FETCH instead of waiting forever.
+    // Detects a peer that vanished (NAT/firewall timeouts) during a long FETCH instead of waiting forever. Without
+    // a delay the OS default applies (2 hours on Linux), long after a NAT gateway dropped the idle connection
+    // (AWS NAT: 350 s) while the server was still computing the first FETCH.
     keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
   };
   if (opts.url !== undefined) {
     config.connectionString = rewriteUrl(opts.url, opts);

@@ -43,7 +43,7 @@ export function toWarehouseError(err: unknown, ctx: PgErrorContext): WarehouseEr
       return new WarehouseError('PINSYNC_WAREHOUSE_UNREACHABLE', `${ctx.who}: cannot reach the Postgres warehouse at ${ctx.server}: no answer before the connect timeout`, { cause: err });
     }
     if (isTlsFailure(err, message)) {
-      return new WarehouseError('PINSYNC_WAREHOUSE_TLS', `${ctx.who}: TLS with the Postgres warehouse at ${ctx.server} failed: ${message} (check ssl: ca, rejectUnauthorized, or ssl: false for a server without TLS)`, { cause: err });
+      return new WarehouseError('PINSYNC_WAREHOUSE_TLS', `${ctx.who}: TLS with the Postgres warehouse at ${ctx.server} failed: ${message} (a certificate from a private CA, as on RDS or Cloud SQL, needs ssl.caPath naming the CA's PEM file, even with sslmode=require; ssl: false for a server without TLS)`, { cause: err });
     }
     return new WarehouseError('PINSYNC_WAREHOUSE_UNREACHABLE', `${ctx.who}: cannot connect to the Postgres warehouse at ${ctx.server}: ${message}`, { cause: err });
   }

@@ -3,9 +3,10 @@
  * streams through a server-side cursor, so only one batch (plus one prefetched FETCH) is ever in memory:
  *
  *   BEGIN READ ONLY; SET statement_timeout = …; SELECT pg_backend_pid(), version()   -- one round trip
- *   DECLARE pinsync_read CURSOR FOR <query>
+ *   SET LOCAL cursor_tuple_fraction = 1; DECLARE pinsync_read CURSOR FOR <query>       -- one round trip
  *   FETCH FORWARD n FROM pinsync_read   -- repeated; the next one is sent while the caller handles this batch
- *   ROLLBACK                            -- closes the cursor and undoes the SET; nothing was written
+ *   SELECT … FROM pg_type …             -- once, only if the first FETCH returned types not known by OID
+ *   ROLLBACK                            -- closes the cursor and undoes the SETs; nothing was written
  *
  * The transaction is READ ONLY so a sync's query can never change the warehouse. Aborting cancels the running
  * statement with `pg_cancel_backend` from a second connection; breaking out early does the same for a prefetch
@@ -19,15 +20,18 @@
  *   cursors is capped per node type (`max_cursor_result_set_size`). For very large audiences, keep the diff in
  *   the warehouse (see DESIGN, "Where state lives") rather than streaming every row out.
  * - Single-node clusters accept at most 1,000 rows per FETCH, so on Redshift (detected from `version()`) each
- *   FETCH asks for at most 1,000 rows and several FETCHes fill one batch.
+ *   FETCH asks for at most 1,000 rows by default and several FETCHes fill one batch; multi-node clusters have no
+ *   such cap, so `maxFetchRows` may raise it there.
+ * - `cursor_tuple_fraction` does not exist, so it is not set; SUPER and VARBYTE are parsed like JSON and bytea.
  * - `statement_timeout` exists but a WLM query timeout may cancel first; either surfaces as a WarehouseError.
- * - int8/numeric arrive as text exactly as on Postgres (see postgres-type-parsers.ts).
+ * - int8/numeric arrive as text exactly as on Postgres (see postgres-type-parsers.ts for every type).
  */
-import type { Client, ClientConfig, QueryArrayResult, QueryResult } from 'pg';
+import type { Client, ClientConfig, FieldDef, QueryArrayResult, QueryResult } from 'pg';
 import type { RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
 import { buildClientConfig, type PostgresConnectionOptions } from './postgres-client-config.js';
 import { cancelBackend, closeClient, connectClient } from './postgres-connection.js';
 import { type PgErrorContext, pgAbortedError, toWarehouseError } from './postgres-errors.js';
+import { learnTypes, pinsyncPgTypes, ReadTypes } from './postgres-type-parsers.js';
 
 /** Redshift single-node clusters refuse `FETCH FORWARD n` with n above this. */
 export const REDSHIFT_MAX_FETCH_ROWS = 1000;
@@ -39,7 +43,7 @@ export interface PostgresWarehouseOptions extends PostgresConnectionOptions {
   name: string;
   /** `statement_timeout` for each statement of a read (the DECLARE and every FETCH); unset: the server's default. */
   statementTimeoutMs?: number;
-  /** Upper bound on rows per FETCH (several FETCHes then fill one batch); default: the batch size (1,000 on Redshift). */
+  /** Upper bound on rows per FETCH (several FETCHes then fill one batch); default: the batch size (1,000 on Redshift, whose single-node clusters refuse more). */
   maxFetchRows?: number;
 }
 
@@ -98,11 +102,15 @@ export class PostgresWarehouse implements Warehouse {
       ctx.phase = 'query';
       const session = await untilAborted(startSession(client, this.options.statementTimeoutMs));
       pid = session.pid;
-      await untilAborted(client.query(`DECLARE ${CURSOR} CURSOR FOR\n${stripTrailingSemicolons(req.sql)}\n`));
+      // A cursor is planned for its first 10% of rows by default (a plan that starts fast but may take far longer
+      // overall); pinsync reads every row. Redshift has no such setting. LOCAL: the ROLLBACK undoes it.
+      const planForAllRows = session.redshift ? '' : 'SET LOCAL cursor_tuple_fraction = 1; ';
+      await untilAborted(client.query(`${planForAllRows}DECLARE ${CURSOR} CURSOR FOR\n${stripTrailingSemicolons(req.sql)}\n`));
 
+      const types = new ReadTypes(session.redshift);
       const fetchRows = Math.min(req.batchSize, this.options.maxFetchRows ?? (session.redshift ? REDSHIFT_MAX_FETCH_ROWS : req.batchSize));
       const sendFetch = (c: Client): { result: Promise<QueryArrayResult>; settled: boolean } => {
-        const pending = { result: c.query({ text: `FETCH FORWARD ${fetchRows} FROM ${CURSOR}`, rowMode: 'array' }), settled: false };
+        const pending = { result: c.query({ text: `FETCH FORWARD ${fetchRows} FROM ${CURSOR}`, rowMode: 'array', types }), settled: false };
         pending.result.then(
           () => (pending.settled = true),
           () => (pending.settled = true),
@@ -116,12 +124,15 @@ export class PostgresWarehouse implements Warehouse {
       let rowCount = 0;
       while (prefetch) {
         const { rows, fields }: QueryArrayResult = await untilAborted(prefetch.result);
-        // A short FETCH means the cursor is exhausted; asking again would only cost a round trip.
-        prefetch = rows.length === fetchRows ? sendFetch(client) : undefined;
         if (columnNames === undefined) {
           columnNames = fields.map((f) => f.name);
           columns = columnNames.map(() => []);
+          // The first FETCH tells the column types; types not known by OID are looked up before the next FETCH,
+          // and this FETCH's cells of those types (handed over as text so far) are parsed now.
+          if (rows.length > 0) await untilAborted(parseUnknownTypes(client, types, rows, fields));
         }
+        // A short FETCH means the cursor is exhausted; asking again would only cost a round trip.
+        prefetch = rows.length === fetchRows ? sendFetch(client) : undefined;
         let offset = 0;
         while (offset < rows.length) {
           const take = Math.min(req.batchSize - rowCount, rows.length - offset);
@@ -213,6 +224,18 @@ async function startSession(client: Client, statementTimeoutMs: number | undefin
   const last = Array.isArray(results) ? results[results.length - 1]! : results;
   const row = last.rows[0] as { pid: number | string; version: string };
   return { pid: Number(row.pid), redshift: /redshift/i.test(row.version) };
+}
+
+async function parseUnknownTypes(client: Client, types: ReadTypes, rows: unknown[][], fields: readonly FieldDef[]): Promise<void> {
+  const unknown = new Set(types.unknown(fields.map((f) => f.dataTypeID)));
+  if (unknown.size === 0) return;
+  await learnTypes(types, [...unknown], async (sql) => (await client.query({ text: sql, types: pinsyncPgTypes })).rows);
+  for (let c = 0; c < fields.length; c++) {
+    const oid = fields[c]!.dataTypeID;
+    if (!unknown.has(oid)) continue;
+    const parse = types.getTypeParser(oid, 'text') as (value: string) => unknown;
+    for (const row of rows) if (row[c] !== null) row[c] = parse(row[c] as string);
+  }
 }
 
 async function rollback(client: Client, prefetch: Promise<unknown> | undefined): Promise<void> {

@@ -1,7 +1,14 @@
 /**
  * Builds `snowflake-sdk` connection options from a warehouse's settings: password or key-pair (JWT) login, the
- * session's warehouse/database/schema/role, the query tag that names the sync in Snowflake's query history, and an
- * `accessUrl` for a custom endpoint (a local fake, a private link).
+ * session's warehouse/database/schema/role, the query tag that names the sync in Snowflake's query history, an
+ * `accessUrl` for a custom endpoint (a local fake, a private link), and what keeps a long read healthy:
+ *
+ * - `resultPrefetch: 1`: the SDK downloads and parses each result chunk whole (tens of MB of JSON for a wide result);
+ *   its default of 2 keeps up to three in memory at once, and its issue tracker has out-of-memory reports from
+ *   prefetching. One chunk ahead still overlaps the next download with processing the current one.
+ * - `clientSessionKeepAlive`: a long result's chunks come from cloud storage, not through the session, and Snowflake
+ *   expires a session that makes no request for four hours. A heartbeat (hourly, the SDK's default) keeps it, so a
+ *   slow read can still be cancelled and logged out of at its end; the SDK stops the heartbeat at logout.
  */
 import type { ConnectionOptions } from 'snowflake-sdk';
 
@@ -39,7 +46,7 @@ const MAX_QUERY_TAG = 2000;
 /** Options for `createConnection`; `queryTag` becomes the session's QUERY_TAG. */
 export function snowflakeConnectionOptions(s: SnowflakeConnectionSettings, queryTag: string): ConnectionOptions {
   const keyPair = s.privateKeyPath !== undefined || s.privateKey !== undefined;
-  return {
+  const options: ConnectionOptions & { clientSessionKeepAlive: boolean } = {
     account: s.account,
     username: s.username,
     warehouse: s.warehouse,
@@ -60,5 +67,9 @@ export function snowflakeConnectionOptions(s: SnowflakeConnectionSettings, query
     representNullAsStringNull: false,
     application: 'pinsync',
     ...(s.loginRetries !== undefined && { sfRetryMaxLoginRetries: s.loginRetries }),
+    resultPrefetch: 1,
+    // Accepted by the SDK (connection_config.js) though missing from its typings.
+    clientSessionKeepAlive: true,
   };
+  return options;
 }

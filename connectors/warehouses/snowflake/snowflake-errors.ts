@@ -18,8 +18,20 @@ export interface SnowflakeErrorContext {
   phase: 'connect' | 'query';
   /** The configured statement timeout, quoted when Snowflake stops a statement for it. */
   statementTimeoutSeconds: number | undefined;
+  /** The configured virtual warehouse, named when the session has none (Snowflake 000606). */
+  warehouse: string;
+  /** The configured database, named when the session has none (Snowflake 090105). */
+  database: string;
+  /** The configured schema, named when the session has none (Snowflake 090106). */
+  schema: string;
+  /** The configured role; the user's default role when undefined. */
+  role: string | undefined;
+  /** Where the warehouse's settings live, e.g. `warehouses.sf`: messages name the key to change. */
+  settingsPath: string;
 }
 
+// No active warehouse / no current database / no current schema in the session.
+const MISSING_SESSION_OBJECT: Record<string, MissingSessionObject['kind'] | undefined> = { '000606': 'warehouse', '090105': 'database', '090106': 'schema' };
 const GRANTS_HINT = 'the role needs USAGE on the warehouse, database and schema and SELECT on the tables';
 // SDK codes for "nothing answered": could not connect to Snowflake / to the result storage.
 const NETWORK_CODES = new Set(['401001', '402001']);
@@ -58,7 +70,14 @@ export function toSnowflakeError(err: unknown, ctx: SnowflakeErrorContext): Ware
     // Snowflake says "does not exist or not authorized" for both; its message names the object.
     return new WarehouseError('PINSYNC_WAREHOUSE_TABLE_NOT_FOUND', `${who}: ${text}; if it exists, ${GRANTS_HINT}`, { cause: err });
   }
-  if (code === '003001' || code === '000606' || sqlState === '42501') {
+  const missing = MISSING_SESSION_OBJECT[code];
+  if (missing) {
+    // Snowflake ignores a name it cannot use at login; the first statement that needs the object says so. Its own
+    // text ("Call 'USE DATABASE'") suggests a fix that does not apply to pinsync: only the code is quoted.
+    const name = missing === 'schema' ? `${ctx.database}.${ctx.schema}` : ctx[missing];
+    return new WarehouseError('PINSYNC_WAREHOUSE_PERMISSION', `${who}: ${missingSessionObjectText({ kind: missing, name }, ctx)} (Snowflake ${code})`, { cause: err });
+  }
+  if (code === '003001' || sqlState === '42501') {
     return new WarehouseError('PINSYNC_WAREHOUSE_PERMISSION', `${who}: Snowflake refused the query: ${text}; ${GRANTS_HINT}`, { cause: err });
   }
   if (code === '000630') {
@@ -75,6 +94,28 @@ export function toSnowflakeError(err: unknown, ctx: SnowflakeErrorContext): Ware
     return new WarehouseError('PINSYNC_WAREHOUSE_QUERY', `${who}: the Snowflake statement was cancelled: ${text}`, { cause: err });
   }
   return new WarehouseError('PINSYNC_WAREHOUSE_QUERY', `${who}: the warehouse query failed: ${text}`, { cause: err });
+}
+
+/** A session object Snowflake left unset at login: its setting, and the name the config gave it. */
+export interface MissingSessionObject {
+  /** The setting, which is also Snowflake's object kind. */
+  kind: 'warehouse' | 'database' | 'schema';
+  /** The configured name (for a schema, qualified with its database). */
+  name: string;
+}
+
+/**
+ * Why the session has no current warehouse/database/schema and what to set. Snowflake ignores a name it cannot use
+ * at login instead of failing it, so this is only seen by check() (CURRENT_WAREHOUSE() is NULL) or by the first
+ * statement that needs it.
+ */
+export function missingSessionObjectText(missing: MissingSessionObject, ctx: Pick<SnowflakeErrorContext, 'role' | 'settingsPath'>): string {
+  const role = ctx.role !== undefined ? `role ${ctx.role}` : "the user's default role";
+  const kind = missing.kind.toUpperCase();
+  return (
+    `the Snowflake session has no ${missing.kind}: ${kind} ${missing.name} does not exist or ${role} may not use it; ` +
+    `set ${ctx.settingsPath}.${missing.kind} to one the role can use, or GRANT USAGE ON ${kind} ${missing.name} TO ROLE ${ctx.role ?? '<role>'}`
+  );
 }
 
 function oneLine(s: string): string {

@@ -6,13 +6,19 @@
  */
 import type { Readable } from 'node:stream';
 import type { RowBatch } from '../../../core/warehouse.js';
+import type { SnowflakeCellDecoder } from './snowflake-cell-values.js';
 
-/** Batches the rows of `rows`; cells pass through `toCell`. */
-export async function* snowflakeRowBatches(rows: Readable, columnNames: readonly string[], batchSize: number): AsyncGenerator<RowBatch> {
+/** Batches the rows of `rows`; each cell passes through its column's decoder (`decoders[c]`). */
+export async function* snowflakeRowBatches(
+  rows: Readable,
+  columnNames: readonly string[],
+  decoders: readonly SnowflakeCellDecoder[],
+  batchSize: number,
+): AsyncGenerator<RowBatch> {
   let columns: unknown[][] = columnNames.map(() => []);
   let rowCount = 0;
   for await (const row of rows as AsyncIterable<unknown[]>) {
-    for (let c = 0; c < columns.length; c++) columns[c]!.push(toCell(row[c]));
+    for (let c = 0; c < columns.length; c++) columns[c]!.push(decoders[c]!(row[c]));
     if (++rowCount === batchSize) {
       yield { columnNames, columns, rowCount };
       columns = columnNames.map(() => []);
@@ -20,12 +26,4 @@ export async function* snowflakeRowBatches(rows: Readable, columnNames: readonly
     }
   }
   if (rowCount > 0) yield { columnNames, columns, rowCount };
-}
-
-// NUMBER, dates and BINARY arrive as strings (`fetchAsString`); VARIANT/OBJECT/ARRAY arrive parsed and become JSON
-// text, which is what a cell of another engine holding the same document would show.
-function toCell(value: unknown): unknown {
-  if (value === undefined) return null;
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) return JSON.stringify(value);
-  return value;
 }

@@ -4,14 +4,22 @@
  * session ends when the iteration does (completed, broken out of, failed or aborted). A session per read costs one
  * login round trip per sync and keeps reads independent: no shared session state, nothing to reset between syncs.
  *
- * NUMBER columns are fetched as strings (`fetchAsString`), so large integer identifiers stay exact. Column names are
- * reported as Snowflake returns them (unquoted names upper-case); core matches them case-insensitively.
+ * Cells are decoded by column type (snowflake-cell-values.ts): NUMBER as exact text, BINARY as bytes whatever the
+ * account's BINARY_OUTPUT_FORMAT, VARIANT/OBJECT/ARRAY parsed from their JSON text. Column names are reported as
+ * Snowflake returns them (unquoted names upper-case); core matches them case-insensitively.
+ *
+ * `check()` asks for CURRENT_WAREHOUSE(), CURRENT_DATABASE() and CURRENT_SCHEMA(): a login succeeds even when the
+ * configured warehouse does not exist or the role may not use it (Snowflake leaves the session without one), and
+ * `SELECT 1` runs without a warehouse, so only the session's context proves a sync's query could run.
  */
 import type { Readable } from 'node:stream';
 import type { Connection, RowStatement, StatementOption } from 'snowflake-sdk';
 import type { RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
+import { WarehouseError } from '../../../core/errors.js';
+import { snowflakeCellDecoder } from './snowflake-cell-values.js';
 import { snowflakeConnectionOptions, type SnowflakeConnectionSettings } from './snowflake-connection-options.js';
-import { snowflakeAbortedError, toSnowflakeError, type SnowflakeErrorContext } from './snowflake-errors.js';
+import { missingSessionObjectText, snowflakeAbortedError, toSnowflakeError, type MissingSessionObject, type SnowflakeErrorContext } from './snowflake-errors.js';
+import { checkedSnowflakePrivateKey } from './snowflake-private-key.js';
 import { snowflakeRowBatches } from './snowflake-row-batches.js';
 import { loadSnowflakeSdk, type SnowflakeSdkLog } from './snowflake-sdk-loader.js';
 import { abortable } from '../abortable.js';
@@ -25,8 +33,12 @@ export interface SnowflakeWarehouseOptions extends SnowflakeConnectionSettings {
   sdkLog?: SnowflakeSdkLog;
 }
 
-// Kept exact (NUMBER), unambiguous (dates in the session's format) and hashable (BINARY as hex) as text.
-const FETCH_AS_STRING: StatementOption['fetchAsString'] = ['Number', 'Date', 'Buffer'];
+// As text: NUMBER (exact), dates (in the session's format) and the JSON of VARIANT/OBJECT/ARRAY/MAP, which
+// snowflake-cell-values.ts parses. BINARY is not here: as a string it would follow BINARY_OUTPUT_FORMAT (hex or
+// base64), as a Buffer it is the bytes. OBJECT/ARRAY/MAP are SDK native type names its typings leave out.
+const FETCH_AS_STRING = ['Number', 'Date', 'JSON', 'OBJECT', 'ARRAY', 'MAP'] as unknown as StatementOption['fetchAsString'];
+// Context functions run in Snowflake's cloud services: this needs no warehouse, and says whether the session has one.
+const CHECK_SQL = 'SELECT CURRENT_WAREHOUSE() AS "WAREHOUSE", CURRENT_DATABASE() AS "DATABASE", CURRENT_SCHEMA() AS "SCHEMA"';
 // Cancelling and logging out are best effort: a slow answer must not hold up the caller.
 const CLEANUP_WAIT_MS = 5_000;
 
@@ -38,13 +50,30 @@ export class SnowflakeWarehouse implements Warehouse {
 
   async check(opts: { signal?: AbortSignal } = {}): Promise<void> {
     const who = `warehouse ${this.options.name ?? this.options.account}`;
-    for await (const _batch of this.run({ sql: 'SELECT 1', who, tag: 'pinsync:check', batchSize: 1, signal: opts.signal })) {
-      // One row proves the login, the warehouse and the session context.
+    let current: readonly unknown[] = [];
+    for await (const batch of this.run({ sql: CHECK_SQL, who, tag: 'pinsync:check', batchSize: 1, signal: opts.signal })) {
+      current = batch.columns.map((column) => column[0]);
+    }
+    const [warehouse, database, schema] = current;
+    const o = this.options;
+    const missing: MissingSessionObject[] = [];
+    // Without a database Snowflake has no schema either: only the database is worth naming then.
+    if (database === null || database === undefined) missing.push({ kind: 'database', name: o.database });
+    else if (schema === null || schema === undefined) missing.push({ kind: 'schema', name: `${o.database}.${o.schema}` });
+    if (warehouse === null || warehouse === undefined) missing.push({ kind: 'warehouse', name: o.warehouse });
+    if (missing.length > 0) {
+      const context = { role: o.role, settingsPath: this.settingsPath() };
+      throw new WarehouseError('PINSYNC_WAREHOUSE_PERMISSION', `${who}: ${missing.map((m) => missingSessionObjectText(m, context)).join('; ')}`);
     }
   }
 
   read(req: WarehouseReadRequest): AsyncIterable<RowBatch> {
     return this.run({ sql: req.sql, who: `sync ${req.syncName}`, tag: `pinsync:${req.syncName}`, batchSize: req.batchSize, signal: req.signal });
+  }
+
+  // `warehouses.<name>` as written in the config; the account when the connector was built without a name.
+  private settingsPath(): string {
+    return `warehouses.${this.options.name ?? this.options.account}`;
   }
 
   async close(): Promise<void> {
@@ -60,13 +89,19 @@ export class SnowflakeWarehouse implements Warehouse {
       account: this.options.account,
       username: this.options.username,
       statementTimeoutSeconds: this.options.statementTimeoutSeconds,
+      warehouse: this.options.warehouse,
+      database: this.options.database,
+      schema: this.options.schema,
+      role: this.options.role,
+      settingsPath: this.settingsPath(),
     });
     if (signal?.aborted) throw snowflakeAbortedError(who, signal.reason);
 
+    const privateKey = checkedSnowflakePrivateKey(this.options, who);
     const sdk = await loadSnowflakeSdk(this.options.sdkLog);
     let conn: Connection;
     try {
-      conn = sdk.createConnection(snowflakeConnectionOptions(this.options, q.tag));
+      conn = sdk.createConnection(snowflakeConnectionOptions({ ...this.options, ...(privateKey !== undefined && { privateKey }) }, q.tag));
     } catch (err) {
       // Invalid options are caught synchronously (a malformed account, an unreadable key setting).
       throw toSnowflakeError(err, ctx('connect'));
@@ -97,11 +132,13 @@ export class SnowflakeWarehouse implements Warehouse {
       } catch (err) {
         throw toSnowflakeError(err, ctx('query'));
       }
-      const columnNames = (statement.getColumns() ?? []).map((c) => c.getName());
+      const columns = statement.getColumns() ?? [];
+      const columnNames = columns.map((c) => c.getName());
+      const decoders = columns.map((c) => snowflakeCellDecoder(c.getType()));
       rows = statement.streamRows();
       if (signal?.aborted) onAbort();
       try {
-        yield* snowflakeRowBatches(rows, columnNames, q.batchSize);
+        yield* snowflakeRowBatches(rows, columnNames, decoders, q.batchSize);
       } catch (err) {
         throw toSnowflakeError(err, ctx('query'));
       }
