@@ -7,6 +7,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, UsageError } from '../core/errors.js';
 import { type CliIo, processIo } from './cli-io.js';
+import { configOption } from './config-source.js';
 import { authCommand } from './commands/auth-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { configureEmulatorOptions, emulatorCommand } from './commands/emulator-command.js';
@@ -20,7 +21,7 @@ const FORMATS = ['table', 'json', 'markdown'] as const;
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
   const withConfig = <T>(y: Argv<T>) =>
-    y.option('config', { alias: 'c', type: 'string', default: 'pinsync.yaml', describe: 'config file (relative paths in it resolve against its folder)' });
+    y.option('config', configOption(io));
   const withSyncs = <T>(y: Argv<T>) =>
     y.option('sync', { type: 'string', array: true, coerce: syncNames, describe: 'only this sync (repeatable); default: all' });
   const withLogs = <T>(y: Argv<T>) =>

@@ -3,7 +3,6 @@
  * One failed sync does not stop the others; the worst exit code wins.
  */
 import { resolve } from 'node:path';
-import { loadConfig } from '../core/config/load-config.js';
 import { EXIT, PinsyncError, exitCodeOf } from '../core/errors.js';
 import type { StateStore } from '../core/state-store.js';
 import { runSync } from '../core/sync-engine.js';
@@ -15,6 +14,7 @@ import { assertPinterestAuthorized, assertPinterestCredentialsSet } from '../con
 import { openStateStore } from '../connectors/state/open-state-store.js';
 import { createWarehouse } from '../connectors/warehouses/create-warehouse.js';
 import type { CliIo } from './cli-io.js';
+import { loadCliConfig } from './config-source.js';
 import { colorAllowed } from './output/ansi.js';
 import { createLogger } from './output/create-logger.js';
 import { createProgress } from './output/create-progress.js';
@@ -51,13 +51,13 @@ export async function runSyncs(args: RunSyncsArgs, io: CliIo): Promise<number> {
   const warehouses = new Map<string, Warehouse>();
   try {
     // Credentials are checked below, only for the destinations a real sync writes to: plan needs none.
-    const config = await loadConfig(resolve(io.cwd, args.config), io.env, { deferCredentials: true });
+    const config = await loadCliConfig(args.config, io, args.dryRun ? 'plan' : 'sync', { deferCredentials: true });
     const selected = selectSyncs(config, args.sync);
     const destinations = [...new Set(selected.map((s) => s.destination))];
     if (!args.dryRun) for (const name of destinations) assertPinterestCredentialsSet(config, name, args.config);
     const outFile = args.out === undefined ? undefined : resolve(io.cwd, args.out);
     if (outFile !== undefined) await prepareReportFile(outFile, args.out!);
-    state = await openStateStore(config.state, { planOnly: args.dryRun });
+    state = await openStateStore(config.state, { planOnly: args.dryRun, env: io.env });
     // Before anything is read: a destination that was never authorized would otherwise fail only at the first push.
     if (!args.dryRun) {
       for (const name of destinations) await assertPinterestAuthorized(config, name, state, { destinationName: name, configPath: args.config });

@@ -1,7 +1,9 @@
 /**
- * What core needs from an audience destination (Pinterest). The client implements one method per endpoint;
- * batching, diffing, pacing decisions and acknowledgement belong to core.
+ * What core needs from an audience destination (Pinterest). Batching, diffing, pacing decisions and
+ * acknowledgement belong to core; the destination's own rules (list types, when an audience is too small, what its
+ * counters mean) stay behind this interface.
  */
+import type { IdentifierFamily } from './identifier-types.js';
 
 export type ListOperation = 'ADD' | 'REMOVE';
 
@@ -15,7 +17,6 @@ export const DESTINATION_ERROR_CODES = {
   notFound: 'PINSYNC_PINTEREST_NOT_FOUND',
   createUncertain: 'PINSYNC_PINTEREST_CREATE_UNCERTAIN',
 } as const;
-export type ListType = 'EMAIL' | 'IDFA' | 'MAID';
 
 /** Pinterest's view of a customer list (its counters are not membership: duplicates count twice). */
 export interface CustomerListInfo {
@@ -55,9 +56,24 @@ export interface DestinationStats {
   retries: number;
 }
 
+/** A list's state before and after a run, and what the run sent, for the destination to compare. */
+export interface CounterCheck {
+  /** The list before the run; undefined when the run created it. */
+  before: CustomerListInfo | undefined;
+  /** The list after the run. */
+  after: CustomerListInfo;
+  /** Records the run sent (and had acknowledged). */
+  sent: { adds: number; removes: number };
+  /** Batches may have been sent twice (retries, an adopted list), so counters may have grown by more. */
+  replaysPossible: boolean;
+}
+
 export interface AudienceDestination {
-  /** Creates a customer list holding `records` (the first batch); returns it as Pinterest now sees it. */
-  createCustomerList(req: { name: string; listType: ListType; records: readonly string[] }, opts?: { signal?: AbortSignal }): Promise<CustomerListInfo>;
+  /**
+   * Creates a list for identifiers of these families, holding `records` (the first batch of adds: a new list is
+   * created with its first batch); returns it as the destination now sees it.
+   */
+  createList(req: { name: string; families: readonly IdentifierFamily[]; records: readonly string[] }, opts?: { signal?: AbortSignal }): Promise<CustomerListInfo>;
   /** Applies one ADD or REMOVE batch; resolves only once Pinterest accepted it. */
   updateCustomerList(listId: string, op: ListOperation, records: readonly string[], opts?: { signal?: AbortSignal }): Promise<CustomerListInfo>;
   /** Reads a customer list; rejects with a DestinationError of status 404 when it does not exist. */
@@ -70,6 +86,10 @@ export interface AudienceDestination {
   createAudience(req: { name: string; customerListId: string; description?: string }, opts?: { signal?: AbortSignal }): Promise<AudienceInfo>;
   /** Reads an audience; rejects with a DestinationError of status 404 when it does not exist. */
   getAudience(audienceId: string, opts?: { signal?: AbortSignal }): Promise<AudienceInfo>;
+  /** Whether a `createAudience` failure means the list has too few matched users yet (a later run tries again). */
+  isAudienceTooSmall(err: unknown): boolean;
+  /** Why the list's counters disagree with what a run sent, as a warning; undefined when they agree. */
+  counterDisagreement(check: CounterCheck): string | undefined;
   /** Calls made so far by this instance. */
   stats(): DestinationStats;
 }

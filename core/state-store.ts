@@ -1,6 +1,8 @@
 /**
  * The state store: run history, locks, tokens, list/audience ids and the acknowledged membership. Core reaches it
- * only through these interfaces; the default implementation is a DuckDB file (connectors/state/duckdb/).
+ * only through these interfaces. It has two parts: the state tables (syncs, runs, the batches log, locks, tokens),
+ * one kysely implementation shared by every engine (connectors/state/kysely-state-store.ts), and the membership
+ * with its diff (`DiffSession`), one implementation per engine (a DuckDB file by default, or PostgreSQL).
  * Only hashes and counts are ever stored, never raw identifiers.
  */
 import type { IdentifierFamily } from './identifier-types.js';
@@ -85,7 +87,10 @@ export interface SyncLock {
   release(): Promise<void>;
 }
 
-/** One batch Pinterest accepted; applied to the membership in the same transaction that records it. */
+/**
+ * One batch Pinterest accepted. Where the membership and the state tables share a database, it is applied to the
+ * membership in the same transaction that records it (see `DiffSession.acknowledge`).
+ */
 export interface Acknowledgement {
   /** Run the batch belongs to. */
   runId: number;
@@ -150,12 +155,25 @@ export interface DiffSession {
   sample(op: 'ADD' | 'REMOVE', n: number): Promise<string[]>;
   /** Hashes at delta positions [start, end) of the adds or removes. */
   readRange(op: 'ADD' | 'REMOVE', start: number, end: number): Promise<string[]>;
-  /** Applies an accepted batch to the membership and records it, atomically. */
+  /**
+   * Applies an accepted batch to the membership and records it. The crash invariant (the stored membership never
+   * ahead of Pinterest, nothing acknowledged lost) rests on these guarantees:
+   * - state and membership in one database (DuckDB file, Postgres): ONE transaction applies the range, counts it on
+   *   the run and appends the batches row (and records a list the batch created); a crash leaves all or nothing.
+   * - membership elsewhere (e.g. a warehouse) than the state tables: record the range first (runs counters, batches
+   *   row with op and positions, committed in the state); then apply it to the membership idempotently (applying a
+   *   range twice leaves the same membership: insert what is absent, delete what is present); the next run, before
+   *   it diffs, applies every range recorded but not yet applied. A crash between the two steps then costs a replay,
+   *   never a lost or double-counted record.
+   * - when the store holds locks that can be lost (shared state), the transaction first proves this runner still
+   *   holds the sync's lock and refuses (PINSYNC_STATE_LOCK_LOST) otherwise: nothing is applied or recorded.
+   */
   acknowledge(ack: Acknowledgement): Promise<void>;
   /** Drops the staged data. Idempotent. */
   dispose(): Promise<void>;
 }
 
+/** The state tables and the way to a sync's `DiffSession`; see the module comment for the two parts. */
 export interface StateStore {
   /** `duckdb` or `postgres`. */
   readonly kind: string;
@@ -172,8 +190,8 @@ export interface StateStore {
    * - a holder that is gone (killed, OOM, container stopped) never locks out the next run, whatever its pid says:
    *   liveness never rests on a PID, since containers reuse PID 1. A DuckDB file is open for writing by one process
    *   at a time (the engine's file lock), so a lock row that is not one of this process's live locks is stale and is
-   *   taken over at once. Shared state (Postgres) has no such proof: there the lock is a lease whose `expires_at` the
-   *   holder's heartbeat moves forward, and a lock past its lease is taken over.
+   *   taken over at once. Shared state (Postgres) holds a session-level advisory lock on a connection of its own for
+   *   the run's lifetime: the server frees it when that connection dies, and the locks row only names the holder.
    */
   acquireLock(syncName: string, owner: LockOwner): Promise<SyncLock>;
   /** Records a run as started; marks earlier runs of the sync that never finished as interrupted. */
@@ -184,6 +202,12 @@ export interface StateStore {
   listRuns(filter: { syncNames?: string[]; limit?: number }): Promise<RunRecord[]>;
   /** Tokens stored for a destination (keyed by app and ad account), if any. */
   getTokens(destinationKey: string): Promise<StoredTokens | undefined>;
+  /**
+   * Throws (with the fix) when `saveTokens` would be refused, e.g. shared Postgres state without PINSYNC_STATE_KEY.
+   * A caller about to refresh a token checks this first: Pinterest retires the old refresh token on refresh, so a
+   * refused save afterwards would lose the only valid one.
+   */
+  checkTokenStorage?(): void;
   /** Stores (replaces) a destination's tokens; durable when it resolves. */
   saveTokens(destinationKey: string, tokens: Omit<StoredTokens, 'updatedAt'>): Promise<void>;
   /** Starts a staged diff for a sync (plan or sync). */

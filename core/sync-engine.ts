@@ -11,7 +11,7 @@
  */
 import { hostname } from 'node:os';
 import { AdaptiveBatchSize, PROBE_AFTER_CLEAN_BATCHES, recordsPerBatch } from './batching.js';
-import { type AudienceDestination, type AudienceInfo, type CustomerListInfo, DESTINATION_ERROR_CODES, type ListType } from './destination.js';
+import { type AudienceDestination, type AudienceInfo, type CustomerListInfo, DESTINATION_ERROR_CODES } from './destination.js';
 import { DestinationError, EXIT, GuardrailError, InterruptedError, PinsyncError, UsageError, exitCodeOf } from './errors.js';
 import { evaluateGuardrails } from './guardrails.js';
 import { decideList, type PendingCreate } from './list-adoption.js';
@@ -256,7 +256,7 @@ async function push(
       pending = { name: job.audience.name, knownIds: decision.knownIds };
       await state.saveSync(job.name, { pendingListName: pending.name, pendingListKnownIds: decision.knownIds });
       try {
-        const created = await destination.createCustomerList({ name: job.audience.name, listType: listTypeOf(job), records: first });
+        const created = await destination.createList({ name: job.audience.name, families: job.columns.map((c) => familyOf(c.type)), records: first });
         listId = created.id;
         await session.acknowledge({ runId, op: 'ADD', start: 0, end: first.length, customerListId: created.id, createdList: true });
         await state.saveSync(job.name, { pendingListKnownIds: null });
@@ -436,7 +436,7 @@ async function ensureAudience(
       logger.info({ sync: job.name, audienceId: audience.id }, `created audience "${job.audience.name}"`);
       return;
     } catch (err) {
-      if (err instanceof DestinationError && err.status === 400 && /too small|at least 100|minimum/i.test(err.message)) {
+      if (destination.isAudienceTooSmall(err)) {
         report.warnings.push(
           'the audience was not created yet: Pinterest needs at least 100 matched users on the list; pinsync will try again on the next run',
         );
@@ -449,10 +449,8 @@ async function ensureAudience(
   }
 }
 
-// Pinterest's own counters are the only view of what it holds: lists cannot be read back. They count every record
-// sent (duplicates and non-members included), so over this run they must have grown by at least what pinsync sent;
-// less means something was lost, more is explained only by replayed batches (retries). A failure to read them does
-// not undo an acknowledged push, so it is a warning.
+// The destination's counters are its only view of what it holds (lists cannot be read back); it tells whether they
+// agree with what this run sent. A failure to read them does not undo an acknowledged push, so it is a warning.
 async function reconcile(
   job: SyncJob,
   state: StateStore,
@@ -469,18 +467,10 @@ async function reconcile(
     const after = await destination.getCustomerList(sync.customerListId);
     report.pinterest.list = after;
     if (sync.audienceId) report.pinterest.audience = await destination.getAudience(sync.audienceId);
-    const uploaded = after.numUploadedUserRecords - (before?.numUploadedUserRecords ?? 0);
-    const removed = after.numRemovedUserRecords - (before?.numRemovedUserRecords ?? 0);
-    const replays = report.pinterest.retries > 0 || report.warnings.some((w) => w.startsWith('adopted customer list'));
-    const mismatches: string[] = [];
-    if (uploaded < report.sent.adds || (uploaded > report.sent.adds && !replays)) {
-      mismatches.push(`num_uploaded_user_records grew by ${uploaded}, pinsync sent ${report.sent.adds} additions`);
-    }
-    if (removed < report.sent.removes || (removed > report.sent.removes && !replays)) {
-      mismatches.push(`num_removed_user_records grew by ${removed}, pinsync sent ${report.sent.removes} removals`);
-    }
-    if (mismatches.length > 0) {
-      const text = `Pinterest's counters disagree with what pinsync sent this run: ${mismatches.join('; ')} (was the list changed outside pinsync?)`;
+    // Retries are read now: the report gets its copy of the stats only when the run ends.
+    const replaysPossible = destination.stats().retries > 0 || report.warnings.some((w) => w.startsWith('adopted customer list'));
+    const text = destination.counterDisagreement({ before, after, sent: { adds: report.sent.adds, removes: report.sent.removes }, replaysPossible });
+    if (text !== undefined) {
       logger.warn({ sync: job.name }, text);
       report.warnings.push(text);
     }
@@ -488,13 +478,6 @@ async function reconcile(
     logger.warn({ sync: job.name }, `could not read the list after the run: ${messageOf(err)}`);
     report.warnings.push(`could not read Pinterest's counters after the run: ${messageOf(err)}`);
   }
-}
-
-function listTypeOf(job: SyncJob): ListType {
-  const families = new Set(job.columns.map((c) => familyOf(c.type)));
-  if (families.size === 1 && families.has('maid')) return 'MAID';
-  if (families.size === 1 && families.has('idfa')) return 'IDFA';
-  return 'EMAIL';
 }
 
 function sumRejected(columns: ColumnStats[]): Partial<Record<RejectReason, number>> {

@@ -10,11 +10,10 @@
  *
  * Tokens and the client secret are never printed.
  */
-import { resolve } from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { Argv, CommandModule } from 'yargs';
 import type { PinterestDestinationConfig } from '../../core/config/destination-schema.js';
-import { loadConfig, type LoadedConfig } from '../../core/config/load-config.js';
+import type { LoadedConfig } from '../../core/config/load-config.js';
 import { DestinationError, EXIT, UsageError, exitCodeOf } from '../../core/errors.js';
 import {
   DEFAULT_REDIRECT_URI,
@@ -28,6 +27,7 @@ import { TokenEndpointError, requestToken } from '../../connectors/pinterest/pin
 import { configTokenFingerprint, pinterestTokenKey } from '../../connectors/pinterest/pinterest-oauth-tokens.js';
 import { openStateStore } from '../../connectors/state/open-state-store.js';
 import type { CliIo } from '../cli-io.js';
+import { configOption, loadCliConfig } from '../config-source.js';
 import { reportCommandError } from '../report-command-error.js';
 
 /** Seams for tests; the CLI passes none. */
@@ -81,7 +81,7 @@ export interface AuthStatusArgs extends CommonArgs {
 export function authCommand(io: CliIo, setExitCode: (code: number) => void, deps: AuthCommandDeps = {}): CommandModule {
   const common = <T>(y: Argv<T>) =>
     y
-      .option('config', { alias: 'c', type: 'string', default: 'pinsync.yaml', describe: 'config file' })
+      .option('config', configOption(io))
       .option('destination', { type: 'string', describe: 'destination name (default: the only one; status: all)' });
   return {
     command: 'auth',
@@ -132,7 +132,7 @@ export function authCommand(io: CliIo, setExitCode: (code: number) => void, deps
 /** `auth url`: prints the URL (first line, alone, for scripts), then the state and what to do next. */
 export async function authUrl(args: AuthUrlArgs, io: CliIo): Promise<number> {
   try {
-    const config = await loadConfig(resolve(io.cwd, args.config), io.env, { deferCredentials: true });
+    const config = await loadCliConfig(args.config, io, 'auth url', { deferCredentials: true });
     const [name] = pickDestination(config, args.destination);
     const clientId = requireSetting(config, name, 'clientId', 'the authorization URL names your Pinterest app by its client id');
     const state = args.state ?? randomOAuthState();
@@ -161,7 +161,7 @@ export async function authExchange(args: AuthExchangeArgs, io: CliIo, deps: Auth
   try {
     // yargs reports a missing --code but may still call the handler.
     if (typeof args.code !== 'string' || args.code.trim() === '') throw new UsageError('--code is required: the code parameter of the page Pinterest redirected to');
-    const config = await loadConfig(resolve(io.cwd, args.config), io.env, { deferCredentials: true });
+    const config = await loadCliConfig(args.config, io, 'auth exchange', { deferCredentials: true });
     const [name, dest] = pickDestination(config, args.destination);
     const why = 'exchanging a code authenticates your Pinterest app';
     const clientId = requireSetting(config, name, 'clientId', why);
@@ -169,9 +169,10 @@ export async function authExchange(args: AuthExchangeArgs, io: CliIo, deps: Auth
     const now = deps.now ?? Date.now;
 
     // Opened first: a code is single-use, so a state store that cannot be written must fail before it is spent.
-    const state = await openStateStore(config.state);
+    const state = await openStateStore(config.state, { env: io.env });
     let grant;
     try {
+      state.checkTokenStorage?.();
       try {
         grant = await requestToken({
           baseUrl: dest.apiBaseUrl,
@@ -222,9 +223,9 @@ export async function authExchange(args: AuthExchangeArgs, io: CliIo, deps: Auth
 /** `auth status`: one block (or JSON object) per destination. */
 export async function authStatus(args: AuthStatusArgs, io: CliIo, deps: AuthCommandDeps = {}): Promise<number> {
   try {
-    const config = await loadConfig(resolve(io.cwd, args.config), io.env, { deferCredentials: true });
+    const config = await loadCliConfig(args.config, io, 'auth status', { deferCredentials: true });
     const names = args.destination === undefined ? Object.keys(config.destinations) : [pickDestination(config, args.destination)[0]];
-    const state = await openStateStore(config.state, { planOnly: true });
+    const state = await openStateStore(config.state, { planOnly: true, env: io.env });
     const statuses: PinterestAuthStatus[] = [];
     try {
       for (const name of names) {

@@ -1,6 +1,4 @@
 /** `pinsync doctor`: a checklist per sync of everything it needs; exit 1 when anything would make a sync fail. */
-import { resolve } from 'node:path';
-import { loadConfig } from '../../core/config/load-config.js';
 import { type DoctorCheck, type DoctorSyncResult, diagnoseSync } from '../../core/doctor.js';
 import { EXIT, exitCodeOf } from '../../core/errors.js';
 import type { StateStore } from '../../core/state-store.js';
@@ -12,6 +10,7 @@ import { staticTokenProvider } from '../../connectors/pinterest/pinterest-token-
 import { openStateStore } from '../../connectors/state/open-state-store.js';
 import { createWarehouse } from '../../connectors/warehouses/create-warehouse.js';
 import type { CliIo } from '../cli-io.js';
+import { configLabel, loadCliConfig } from '../config-source.js';
 import { createLogger } from '../output/create-logger.js';
 import { reportCommandError } from '../report-command-error.js';
 
@@ -21,9 +20,9 @@ export async function doctorCommand(args: { config: string; sync: string[] | und
   const logger = createLogger({ level: 'silent', stream: io.stderr });
   let state: StateStore | undefined;
   try {
-    const config = await loadConfig(resolve(io.cwd, args.config), io.env);
+    const config = await loadCliConfig(args.config, io, 'doctor');
     const selected = selectSyncs(config, args.sync);
-    state = await openStateStore(config.state, { planOnly: true });
+    state = await openStateStore(config.state, { planOnly: true, env: io.env });
     const results: DoctorSyncResult[] = [];
     for (const sync of selected) {
       const warehouse = await createWarehouse(sync.warehouse, config.warehouses[sync.warehouse]!);
@@ -51,7 +50,7 @@ export async function doctorCommand(args: { config: string; sync: string[] | und
     }
     const failed = results.some((r) => r.checks.some((c) => c.status === 'fail'));
     if (args.json) io.stdout.write(`${JSON.stringify({ version: 1, ok: !failed, syncs: results }, null, 2)}\n`);
-    else io.stdout.write(renderChecklist(args.config, results));
+    else io.stdout.write(renderChecklist(configLabel(args.config), results));
     return failed ? EXIT.syncFailed : EXIT.ok;
   } catch (err) {
     reportCommandError(err, io);

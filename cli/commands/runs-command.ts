@@ -1,21 +1,20 @@
 /** `pinsync runs`: the run history from the state store. */
-import { resolve } from 'node:path';
-import { loadConfig } from '../../core/config/load-config.js';
 import { EXIT, exitCodeOf } from '../../core/errors.js';
 import type { RunRecord } from '../../core/state-store.js';
 import { selectSyncs } from '../../core/sync-jobs.js';
 import { openStateStore } from '../../connectors/state/open-state-store.js';
 import type { CliIo } from '../cli-io.js';
+import { loadCliConfig } from '../config-source.js';
 import { type RunRow, renderRuns } from '../output/render-runs.js';
 import { reportCommandError } from '../report-command-error.js';
 
 export async function runsCommand(args: { config: string; sync: string[] | undefined; json: boolean; limit: number }, io: CliIo): Promise<number> {
   try {
     // The history needs no Pinterest credentials (a CI job may not have them).
-    const config = await loadConfig(resolve(io.cwd, args.config), io.env, { deferCredentials: true });
+    const config = await loadCliConfig(args.config, io, 'runs', { deferCredentials: true });
     // A mistyped name would otherwise show an empty history, as if the sync had never run.
     selectSyncs(config, args.sync);
-    const state = await openStateStore(config.state, { planOnly: true });
+    const state = await openStateStore(config.state, { planOnly: true, env: io.env });
     try {
       const runs = await state.listRuns({ syncNames: args.sync, limit: args.limit });
       io.stdout.write(`${renderRuns(runs.map(toRunRow), args.json ? 'json' : 'table')}\n`);

@@ -5,11 +5,13 @@
 import type {
   AudienceDestination,
   AudienceInfo,
+  CounterCheck,
   CustomerListInfo,
   DestinationStats,
   ListOperation,
-  ListType,
 } from '../../core/destination.js';
+import type { IdentifierFamily } from '../../core/identifier-types.js';
+import { counterDisagreement, isAudienceTooSmall, listTypeFor, type PinterestListType } from './pinterest-audience-rules.js';
 import { PINTEREST_LIST_PAGE_SIZE } from './pinterest-config.js';
 import { PINTEREST_ERROR_CODES as CODES, PinterestError, ridSuffix } from './pinterest-errors.js';
 import {
@@ -54,7 +56,12 @@ export class PinterestClient implements AudienceDestination {
     return this.transport.request<T>(req);
   }
 
-  async createCustomerList(req: { name: string; listType: ListType; records: readonly string[] }, opts?: CallOpts): Promise<CustomerListInfo> {
+  async createList(req: { name: string; families: readonly IdentifierFamily[]; records: readonly string[] }, opts?: CallOpts): Promise<CustomerListInfo> {
+    return this.createCustomerList({ name: req.name, listType: listTypeFor(req.families), records: req.records }, opts);
+  }
+
+  /** POST customer_lists: Pinterest creates a list only together with its first records. */
+  async createCustomerList(req: { name: string; listType: PinterestListType; records: readonly string[] }, opts?: CallOpts): Promise<CustomerListInfo> {
     const op = 'createCustomerList';
     // POST is not replay-safe: after an ambiguous failure the transport throws PINSYNC_PINTEREST_CREATE_UNCERTAIN
     // instead of risking a second list with the same name.
@@ -124,6 +131,14 @@ export class PinterestClient implements AudienceDestination {
       path: `/ad_accounts/${checkId('adAccountId', adAccountId, op)}`,
       signal: opts?.signal,
     });
+  }
+
+  isAudienceTooSmall(err: unknown): boolean {
+    return isAudienceTooSmall(err);
+  }
+
+  counterDisagreement(check: CounterCheck): string | undefined {
+    return counterDisagreement(check);
   }
 
   stats(): DestinationStats {

@@ -182,6 +182,9 @@ export class PinterestOAuthTokenProvider implements TokenProvider {
       if (reason === 'rejected' || this.#refreshDue(current) !== 'expiring') return current.accessToken;
     }
     if (current.refreshToken === null) throw reauthorizationRequired(this.#hint, 'no refresh token is stored or configured');
+    // Pinterest retires the refresh token the moment it answers: a state that would then refuse to store the new one
+    // (shared Postgres state without PINSYNC_STATE_KEY) must refuse before the old one is spent.
+    this.#opts.store.checkTokenStorage?.();
 
     const { auth, apiBaseUrl } = this.#opts.destination;
     let grant;

@@ -18,12 +18,33 @@ interface Migration {
 export const STATE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', file: 'state-schema-v1' },
   { version: 2, name: 'adoption-and-leases', file: 'state-schema-v2' },
+  { version: 3, name: 'lock-backends', file: 'state-schema-v3' },
 ];
 
 export const STATE_SCHEMA_VERSION = STATE_MIGRATIONS[STATE_MIGRATIONS.length - 1]!.version;
 
-/** Applies pending migrations; refuses a state written by a newer pinsync rather than misreading it. */
-export async function migrateState(db: Kysely<StateDatabase>, engine: string, where: string): Promise<number[]> {
+/**
+ * Applies pending migrations; refuses a state written by a newer pinsync rather than misreading it. With `schema`
+ * (shared Postgres state) everything runs in ONE transaction under a transaction-level advisory lock, which also
+ * creates the schema: two runners starting on a fresh database at once both succeed, and the second finds the work
+ * done. A DuckDB file has a single writer, so each migration simply gets its own transaction.
+ */
+export async function migrateState(db: Kysely<StateDatabase>, engine: string, where: string, opts: { schema?: string } = {}): Promise<number[]> {
+  const schema = opts.schema;
+  if (schema === undefined) return applyPending(db, engine, where, (run) => db.transaction().execute(run));
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`pinsync-migrate:${schema}`}, 0))`.execute(trx);
+    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(trx);
+    return applyPending(trx, engine, where, (run) => run(trx));
+  });
+}
+
+async function applyPending(
+  db: Kysely<StateDatabase>,
+  engine: string,
+  where: string,
+  inTransaction: (run: (trx: Kysely<StateDatabase>) => Promise<void>) => Promise<void>,
+): Promise<number[]> {
   await sql`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`.execute(db);
   const applied = new Set((await db.selectFrom('schema_migrations').select('version').execute()).map((r) => Number(r.version)));
   const newest = Math.max(0, ...applied);
@@ -31,7 +52,7 @@ export async function migrateState(db: Kysely<StateDatabase>, engine: string, wh
   const done: number[] = [];
   for (const m of STATE_MIGRATIONS) {
     if (applied.has(m.version)) continue;
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(async (trx) => {
       for (const statement of splitStatements(loadSql(engine, m.file))) await sql.raw(statement).execute(trx);
       await trx.insertInto('schema_migrations').values({ version: m.version, name: m.name, applied_at: new Date() }).execute();
     });

@@ -50,6 +50,7 @@ export interface LocksTable {
   owner_token: string | null;
   process_started_at: Timestamp | null;
   expires_at: Timestamp | null;
+  backend_pid: number | null;
 }
 
 export interface TokensTable {

@@ -48,6 +48,8 @@ export interface ParseConfigOptions {
   configPath?: string;
   /** Folder relative paths resolve against; default: the folder of `configPath`, else the working directory. */
   configDir?: string;
+  /** Names text that came from no file (`stdin`) in errors; default `config`. */
+  label?: string;
   /** See `LoadConfigOptions.deferCredentials`. */
   deferCredentials?: boolean;
 }
@@ -56,7 +58,7 @@ export interface ParseConfigOptions {
 export function parseConfigText(text: string, opts: ParseConfigOptions = {}): LoadedConfig {
   const configDir = resolve(opts.configDir ?? (opts.configPath !== undefined ? dirname(resolve(opts.configPath)) : process.cwd()));
   const configPath = opts.configPath !== undefined ? resolve(opts.configPath) : resolve(configDir, '(inline)');
-  const fail = (issues: ConfigIssue[]) => configError(opts.configPath ?? 'config', issues);
+  const fail = (issues: ConfigIssue[]) => configError(opts.configPath ?? opts.label ?? 'config', issues);
 
   const lineCounter = new LineCounter();
   // merge: YAML 1.1 `<<: *defaults` is how people share settings between entries; uniqueKeys: a repeated key is an error.

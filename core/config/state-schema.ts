@@ -1,7 +1,9 @@
 /**
  * `state:` says where run history, locks, tokens and acknowledged memberships live. It is written as one string
  * (`duckdb:PATH`, a bare `*.duckdb` path, or a `postgres://` URL) because that is what fits on one line of YAML and
- * in one environment variable; the schema parses it into a tagged location.
+ * in one environment variable; the schema parses it into a tagged location. Without `state:` in the config,
+ * PINSYNC_STATE supplies the whole value (a CronJob or CI runner keeps the database URL in its secrets), then the
+ * default file.
  */
 import { z } from 'zod';
 import { blankToUndefined, isPostgresUrl } from './config-fields.js';
@@ -9,7 +11,9 @@ import { blankToUndefined, isPostgresUrl } from './config-fields.js';
 /** Used when `state:` is absent or empty. */
 export const DEFAULT_STATE = 'duckdb:.pinsync/state.duckdb';
 
-const STATE_FORMS = 'must be duckdb:PATH (e.g. duckdb:.pinsync/state.duckdb), a path ending in .duckdb, or postgres://user:pass@host:5432/db';
+const STATE_FORMS =
+  'must be duckdb:PATH (e.g. duckdb:.pinsync/state.duckdb), a path ending in .duckdb, or postgres://user@host:5432/db?schema=pinsync ' +
+  '(set in the config or in PINSYNC_STATE)';
 
 /** The parsed form of `state:`. */
 export const stateLocationSchema = z.discriminatedUnion('kind', [
@@ -21,7 +25,8 @@ export const stateSchema = z.preprocess(
   blankToUndefined,
   z
     .string({ error: STATE_FORMS })
-    .default(DEFAULT_STATE)
+    // Read when the config is validated, so a value exported by the job's environment applies to every command.
+    .default(() => process.env.PINSYNC_STATE?.trim() || DEFAULT_STATE)
     .transform((value, ctx) => {
       const location = parseStateLocation(value);
       if (location) return location;

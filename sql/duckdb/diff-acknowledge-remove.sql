@@ -1,3 +1,3 @@
 DELETE FROM membership
 WHERE sync_id = {{syncId}}
-  AND h IN (SELECT h FROM delta_remove WHERE pos >= {{start}} AND pos < {{end}});
+  AND h IN (SELECT h FROM {{delta_remove}} WHERE pos >= {{start}} AND pos < {{end}});

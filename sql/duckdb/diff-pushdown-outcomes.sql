@@ -5,7 +5,7 @@
 -- outcome counts per column (grouped by col, kind). A 64-char outcome is a hash we made, '=' + hash was
 -- prehashed, anything else is the status word (empty or a rejection reason). Hashes are kept as 32-byte digests,
 -- the form they are stored in, so this table can become the current set without a copy.
-CREATE OR REPLACE TEMP TABLE stage_groups AS
+CREATE OR REPLACE TEMP TABLE {{stage_groups}} AS
 SELECT col, kind, h, min(fam) AS family, count(*) AS n, grouping(h) AS by_kind
 FROM (
   SELECT col, fam,

@@ -11,13 +11,16 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(args: string[], opts: { env: Record<string, string>; cwd: string }): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  opts: { env: Record<string, string>; cwd: string; stdin?: NodeJS.ReadableStream & { isTTY?: boolean } },
+): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   stdout.on('data', (d: Buffer) => out.push(d));
   stderr.on('data', (d: Buffer) => err.push(d));
-  const code = await main(args, { stdout, stderr, env: opts.env, cwd: opts.cwd });
+  const code = await main(args, { stdout, stderr, env: opts.env, cwd: opts.cwd, stdin: opts.stdin });
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }

@@ -1,0 +1,182 @@
+/**
+ * The state tables (syncs, runs, the batches log, tokens) as one kysely implementation shared by every state engine:
+ * DuckDB through our dialect, Postgres through kysely's. An engine adds what it cannot share: how a lock is held
+ * and proven alive, how its membership is diffed (`openDiff`) and how it closes.
+ */
+import { type Kysely, sql } from 'kysely';
+import { StateError } from '../../core/errors.js';
+import type { DiffSession, LockOwner, RunOutcome, RunRecord, StateStore, StoredTokens, SyncLock, SyncRecord } from '../../core/state-store.js';
+import type { RunStatus, SyncReport } from '../../core/sync-report.js';
+import { hostname } from 'node:os';
+import type { StateDatabase } from './state-tables.js';
+import type { TokenCipher } from './token-cipher.js';
+
+export abstract class KyselyStateStore implements StateStore {
+  abstract readonly kind: string;
+
+  protected constructor(
+    /** The state tables. */
+    protected readonly db: Kysely<StateDatabase>,
+    /** Seals tokens at rest. */
+    protected readonly cipher: TokenCipher,
+    /** Names the state in messages (a path, or a URL without its password). */
+    readonly where: string,
+  ) {}
+
+  abstract acquireLock(syncName: string, owner: LockOwner): Promise<SyncLock>;
+  abstract openDiff(syncName: string): Promise<DiffSession>;
+  abstract close(): Promise<void>;
+
+  /** Of the given runs recorded as `running`, those whose lock is held by a live process. */
+  protected abstract liveRunIds(runIds: number[]): Promise<Set<number>>;
+
+  /** Throws when this state refuses to store tokens as `cipher` would store them (Postgres without a key). */
+  checkTokenStorage(): void {}
+
+  /** Called after tokens are stored (DuckDB folds them into the file at once). */
+  protected async afterTokensSaved(): Promise<void> {}
+
+  async getSync(name: string): Promise<SyncRecord | undefined> {
+    const row = await this.db.selectFrom('syncs').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) return undefined;
+    const count = await sql<{ n: number | string }>`SELECT count(*) AS n FROM membership WHERE sync_id = ${row.id}`.execute(this.db);
+    return {
+      name: row.name,
+      adAccountId: row.ad_account_id,
+      customerListId: row.customer_list_id,
+      audienceId: row.audience_id,
+      normalizationVersion: Number(row.normalization_version),
+      pendingListName: row.pending_list_name,
+      pendingListKnownIds: row.pending_list_known_ids === null ? null : (JSON.parse(row.pending_list_known_ids) as string[]),
+      maxBatchRecords: row.max_batch_records === null ? null : Number(row.max_batch_records),
+      membershipCount: Number(count.rows[0]?.n ?? 0),
+    };
+  }
+
+  async saveSync(name: string, patch: Partial<Omit<SyncRecord, 'name' | 'membershipCount'>>): Promise<SyncRecord> {
+    const now = new Date();
+    const values = {
+      ...(patch.adAccountId !== undefined && { ad_account_id: patch.adAccountId }),
+      ...(patch.customerListId !== undefined && { customer_list_id: patch.customerListId }),
+      ...(patch.audienceId !== undefined && { audience_id: patch.audienceId }),
+      ...(patch.normalizationVersion !== undefined && { normalization_version: patch.normalizationVersion }),
+      ...(patch.pendingListName !== undefined && { pending_list_name: patch.pendingListName }),
+      ...(patch.pendingListKnownIds !== undefined && {
+        pending_list_known_ids: patch.pendingListKnownIds === null ? null : JSON.stringify(patch.pendingListKnownIds),
+      }),
+      ...(patch.maxBatchRecords !== undefined && { max_batch_records: patch.maxBatchRecords }),
+    };
+    const existing = await this.db.selectFrom('syncs').select('id').where('name', '=', name).executeTakeFirst();
+    if (existing) {
+      await this.db.updateTable('syncs').set({ ...values, updated_at: now }).where('id', '=', existing.id).execute();
+    } else {
+      await this.db
+        .insertInto('syncs')
+        .values({ name, normalization_version: patch.normalizationVersion ?? 1, ...values, created_at: now, updated_at: now })
+        .execute();
+    }
+    return (await this.getSync(name))!;
+  }
+
+  async clearMembership(name: string): Promise<void> {
+    const id = await this.syncId(name);
+    await sql`DELETE FROM membership WHERE sync_id = ${id}`.execute(this.db);
+  }
+
+  async startRun(syncName: string, startedAt: Date): Promise<number> {
+    await this.db
+      .updateTable('runs')
+      .set({ status: 'interrupted' satisfies RunStatus })
+      .where('sync_name', '=', syncName)
+      .where('status', '=', 'running')
+      .execute();
+    const row = await this.db
+      .insertInto('runs')
+      .values({ sync_name: syncName, status: 'running', started_at: startedAt, pid: process.pid, host: hostname(), report: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  async finishRun(runId: number, outcome: RunOutcome): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({ status: outcome.status, finished_at: new Date(), report: JSON.stringify(outcome.report) })
+      .where('id', '=', runId)
+      .execute();
+  }
+
+  async listRuns(filter: { syncNames?: string[]; limit?: number }): Promise<RunRecord[]> {
+    let q = this.db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(filter.limit ?? 50);
+    if (filter.syncNames && filter.syncNames.length > 0) q = q.where('sync_name', 'in', filter.syncNames);
+    const rows = await q.execute();
+    const ids = rows.map((r) => Number(r.id));
+    const lists = new Map<number, string>();
+    if (ids.length > 0) {
+      const batches = await this.db
+        .selectFrom('batches')
+        .select(['run_id', (eb) => eb.fn.max('customer_list_id').as('customer_list_id')])
+        .where('run_id', 'in', ids)
+        .groupBy('run_id')
+        .execute();
+      for (const b of batches) lists.set(Number(b.run_id), b.customer_list_id);
+    }
+    const running = rows.filter((r) => r.status === 'running').map((r) => Number(r.id));
+    const liveRuns = running.length === 0 ? new Set<number>() : await this.liveRunIds(running);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      syncName: r.sync_name,
+      status: r.status as RunStatus,
+      startedAt: new Date(r.started_at).toISOString(),
+      finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+      report: r.report ? (JSON.parse(r.report) as SyncReport) : null,
+      addsSent: Number(r.adds_sent),
+      removesSent: Number(r.removes_sent),
+      batches: Number(r.batches),
+      customerListId: lists.get(Number(r.id)) ?? null,
+      holderGone: r.status === 'running' && !liveRuns.has(Number(r.id)),
+    }));
+  }
+
+  async getTokens(destinationKey: string): Promise<StoredTokens | undefined> {
+    const row = await this.db.selectFrom('tokens').selectAll().where('destination_key', '=', destinationKey).executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      accessToken: this.cipher.open(row.access_token, `${destinationKey}/access`, this.where),
+      accessExpiresAt: row.access_expires_at ? new Date(row.access_expires_at) : null,
+      refreshToken: row.refresh_token === null ? null : this.cipher.open(row.refresh_token, `${destinationKey}/refresh`, this.where),
+      refreshExpiresAt: row.refresh_expires_at ? new Date(row.refresh_expires_at) : null,
+      configFingerprint: row.config_fingerprint,
+      updatedAt: new Date(row.updated_at),
+    };
+  }
+
+  async saveTokens(destinationKey: string, tokens: Omit<StoredTokens, 'updatedAt'>): Promise<void> {
+    this.checkTokenStorage();
+    const values = {
+      access_token: this.cipher.seal(tokens.accessToken, `${destinationKey}/access`),
+      access_expires_at: tokens.accessExpiresAt,
+      refresh_token: tokens.refreshToken === null ? null : this.cipher.seal(tokens.refreshToken, `${destinationKey}/refresh`),
+      refresh_expires_at: tokens.refreshExpiresAt,
+      config_fingerprint: tokens.configFingerprint,
+      updated_at: new Date(),
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('tokens').where('destination_key', '=', destinationKey).execute();
+      await trx.insertInto('tokens').values({ destination_key: destinationKey, ...values }).execute();
+    });
+    await this.afterTokensSaved();
+  }
+
+  /** The state row id of a sync; -1 when it has none yet (its acknowledged membership is empty). */
+  protected async syncIdOrNone(name: string): Promise<number> {
+    const row = await this.db.selectFrom('syncs').select('id').where('name', '=', name).executeTakeFirst();
+    return row ? Number(row.id) : -1;
+  }
+
+  private async syncId(name: string): Promise<number> {
+    const id = await this.syncIdOrNone(name);
+    if (id < 0) throw new StateError('PINSYNC_STATE_UNKNOWN_SYNC', `sync ${name} has no state yet`);
+    return id;
+  }
+}

@@ -1,0 +1,6 @@
+-- pinsync state, version 3: locks in shared state (Postgres) are session advisory locks held on a connection of
+-- their own; the row names that connection's backend so liveness is checked against the server itself.
+
+-- pg_backend_pid() of the connection holding the sync's advisory lock; null in a DuckDB file (its file lock and
+-- the owner token decide there).
+ALTER TABLE locks ADD COLUMN backend_pid INTEGER;

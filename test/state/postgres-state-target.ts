@@ -1,0 +1,84 @@
+/**
+ * The Postgres state conformance target: the run's throwaway server (test/setup/global-setup.ts), one schema per
+ * test location, so test files running in parallel never collide.
+ */
+import { randomBytes } from 'node:crypto';
+import { escapeIdentifier, type Client } from 'pg';
+import { PostgresStateStore } from '../../connectors/state/postgres/postgres-state-store.js';
+import { STATE_MIGRATIONS } from '../../connectors/state/state-migrations.js';
+import { loadSql, splitStatements } from '../../connectors/sql-files.js';
+import type { StateStore } from '../../core/state-store.js';
+import { pgAdmin, pgTestUrl } from '../warehouses/postgres-target.js';
+import type { StateLocationHandle } from './state-conformance.js';
+
+/** A `state:` URL for `schema` on the test server. */
+export function stateUrl(schema: string): string {
+  const url = new URL(pgTestUrl());
+  url.searchParams.set('schema', schema);
+  return url.href;
+}
+
+/** A fresh schema name (not created). */
+export function freshSchema(): string {
+  return `state_${randomBytes(5).toString('hex')}`;
+}
+
+/** Terminates the connection holding `syncName`'s lock in `schema`, as a crash of its runner would. */
+export async function killLockConnection(admin: Client, schema: string, syncName: string): Promise<void> {
+  const { rows } = await admin.query<{ pid: number }>(`SELECT backend_pid AS pid FROM ${escapeIdentifier(schema)}.locks WHERE sync_name = $1`, [syncName]);
+  const pid = rows[0]?.pid;
+  if (pid === undefined) throw new Error(`no lock row for ${syncName}`);
+  await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+  for (let i = 0; i < 200; i++) {
+    const alive = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+    if (alive.rowCount === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`backend ${pid} did not go away`);
+}
+
+export async function postgresStateLocation(): Promise<StateLocationHandle & { schema: string; url: string; admin: Client }> {
+  const schema = freshSchema();
+  const url = stateUrl(schema);
+  const admin = await pgAdmin();
+  const inSchema = async (statements: string[]) => {
+    await admin.query(`SET search_path TO ${escapeIdentifier(schema)}`);
+    try {
+      for (const s of statements) await admin.query(s);
+    } finally {
+      await admin.query('RESET search_path');
+    }
+  };
+  return {
+    schema,
+    url,
+    admin,
+    open: (opts = {}) => PostgresStateStore.open(url, { cipher: opts.cipher, readOnly: opts.readOnly }),
+    async createAtVersion(version) {
+      const statements = [
+        `CREATE SCHEMA ${escapeIdentifier(schema)}`,
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)',
+      ];
+      for (const m of STATE_MIGRATIONS.filter((x) => x.version <= version)) {
+        statements.push(...splitStatements(loadSql('postgres', m.file)));
+        statements.push(`INSERT INTO schema_migrations VALUES (${m.version}, '${m.name}', now())`);
+      }
+      await inSchema(statements);
+    },
+    exec: inSchema,
+    async dump() {
+      const { rows } = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+      const parts: string[] = [];
+      for (const { table_name } of rows) {
+        const data = await admin.query<{ j: string }>(`SELECT row_to_json(t)::text AS j FROM ${escapeIdentifier(schema)}.${escapeIdentifier(table_name)} t`);
+        parts.push(...data.rows.map((r) => r.j));
+      }
+      return parts.join('\n');
+    },
+    crashLockHolder: (_store: StateStore, syncName: string) => killLockConnection(admin, schema, syncName),
+    async cleanup() {
+      await admin.query(`DROP SCHEMA IF EXISTS ${escapeIdentifier(schema)} CASCADE`);
+      await admin.end();
+    },
+  };
+}
