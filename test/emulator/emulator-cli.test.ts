@@ -62,8 +62,10 @@ describe('runEmulatorFromCli', () => {
   it('stops when its AbortSignal aborts', async () => {
     const controller = new AbortController();
     const stdout = sink();
-    const running = runEmulatorFromCli({ stdout, stderr: sink(), signal: controller.signal, tokens: ['t1'], adAccounts: [{ id: '42' }] });
-    await new Promise((r) => setTimeout(r, 50));
+    let ready: () => void = () => {};
+    const started = new Promise<void>((resolve) => (ready = resolve));
+    const running = runEmulatorFromCli({ stdout, stderr: sink(), signal: controller.signal, tokens: ['t1'], adAccounts: [{ id: '42' }], onReady: () => ready() });
+    await started;
     expect(stdout.text).toMatch(/^Pinterest API emulator listening on http:\/\/127\.0\.0\.1:\d+\/v5 \(access token: t1, ad account: 42\)\n/);
     controller.abort();
     expect(await running).toBe(0);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
 import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
 import { call, createList, hexRecords, listsPath } from './helpers/emulator-http.js';
+import { watchArrivals } from '../helpers/request-arrivals.js';
 
 let em: RunningEmulator;
 beforeAll(async () => {
@@ -88,15 +89,30 @@ describe('dropNext', () => {
 });
 
 describe('latency and the request log', () => {
-  it('delays matching requests until cleared', async () => {
+  it('delays matching requests by at least the given time', async () => {
     em.faults.latency(120, { match: { method: 'GET' } });
-    const started = Date.now();
-    await call(em, 'GET', listsPath(em));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+    expect((await call(em, 'GET', listsPath(em))).status).toBe(200);
+    // a lower bound only: a loaded machine can make a request slower, never faster than its latency
+    expect(em.requests.at(-1)!.durationMs).toBeGreaterThanOrEqual(110);
+  });
+
+  it('holds only matching requests, and clear() stops delaying the ones that come after', async () => {
+    // Event-driven, no upper time bound: a request held for a minute is still unanswered while others complete.
+    const arrivals = watchArrivals(em);
+    em.faults.latency(60_000, { count: 1, match: { method: 'GET' } });
+    let heldAnswered = false;
+    const held = call(em, 'GET', listsPath(em)).then(
+      () => (heldAnswered = true),
+      () => undefined, // the emulator closes under it at the end of the file
+    );
+    await arrivals.waitFor((a) => a.method === 'GET');
+    expect((await call(em, 'POST', listsPath(em), { json: { name: 'not held', records: 'a' } })).status).toBe(200);
+    expect(heldAnswered).toBe(false);
+    em.faults.latency(60_000, { match: { method: 'GET' } });
     em.faults.clear();
-    const again = Date.now();
-    await call(em, 'GET', listsPath(em));
-    expect(Date.now() - again).toBeLessThan(100);
+    expect((await call(em, 'GET', listsPath(em))).status).toBe(200);
+    expect(heldAnswered).toBe(false);
+    void held;
   });
 
   it('logs method, path, status, records and timestamp of every request', async () => {

@@ -3,6 +3,7 @@
  * Pinterest, adopting existing lists, and Pinterest's counters checked after every run.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { isListPatch, watchArrivals } from '../helpers/request-arrivals.js';
 import { expectedHashes, makePeople, SyncFixture } from '../helpers/sync-fixture.js';
 
 let fx: SyncFixture | undefined;
@@ -86,6 +87,49 @@ describe('audience lifecycle', () => {
     expect((await fx.syncJson()).report.diff).toMatchObject({ adds: 0, removes: 0 });
   });
 
+  it('an audience deleted on Pinterest stops the sync with PINSYNC_AUDIENCE_MISSING; --recreate builds a new list and audience', async () => {
+    fx = await SyncFixture.create();
+    const people = makePeople(1, 300);
+    await fx.setPeople(people);
+    await fx.writeConfig();
+    const first = await fx.syncJson();
+    expect(first.code).toBe(0);
+    const oldList = fx.listId();
+    const oldAudience = first.report.pinterest.audienceId!;
+    expect(oldAudience).toBeDefined();
+    // removed by someone in the Ads UI (the API's PATCH operation_type REMOVE)
+    await fx.api('PATCH', `/audiences/${oldAudience}`, { operation_type: 'REMOVE' });
+    expect(fx.emulator.audience(oldAudience)).toBeUndefined();
+
+    await fx.setPeople(makePeople(1, 350));
+    const before = fx.emulator.requests.length;
+    const failed = await fx.syncJson();
+    expect(failed.code).toBe(1);
+    expect(failed.report.status).toBe('failed');
+    expect(failed.report.error?.code).toBe('PINSYNC_AUDIENCE_MISSING');
+    expect(failed.report.error?.message).toContain(`audience ${oldAudience} no longer exists`);
+    expect(failed.report.error?.message).toContain('pinsync sync --sync people_sync --recreate');
+    // nothing was sent, created or replaced silently
+    expect(fx.emulator.requests.slice(before).filter((r) => r.method !== 'GET')).toHaveLength(0);
+    expect(fx.emulator.audiences()).toHaveLength(0);
+    expect(failed.report.sent).toEqual({ adds: 0, removes: 0, batches: 0 });
+
+    const recreated = await fx.syncJson(['--recreate']);
+    expect(recreated.code, recreated.report.error?.message).toBe(0);
+    const newList = recreated.report.pinterest.customerListId!;
+    expect(newList).not.toBe(oldList);
+    expect(new Set(fx.emulator.membership(newList))).toEqual(expectedHashes(makePeople(1, 350)));
+    expect(recreated.report.sent.adds).toBe(expectedHashes(makePeople(1, 350)).size);
+    const audiences = fx.emulator.audiences();
+    expect(audiences).toHaveLength(1);
+    expect(audiences[0]!.id).not.toBe(oldAudience);
+    expect(audiences[0]!.rule.customer_list_id).toBe(newList);
+    expect(recreated.report.pinterest.audienceId).toBe(audiences[0]!.id);
+    const after = await fx.syncJson();
+    expect(after.code).toBe(0);
+    expect(after.report.diff).toMatchObject({ adds: 0, removes: 0 });
+  });
+
   it('adopts an existing list and audience named in the config after checking they exist and are linked', async () => {
     fx = await SyncFixture.create({ refuseSmallAudiences: false });
     const existing = await fx.seedList('Made elsewhere', ['a'.repeat(64)]);
@@ -128,10 +172,17 @@ describe('audience lifecycle', () => {
     // someone else appends to the list while pinsync is pushing
     await fx.setPeople(makePeople(1, 400));
     await fx.writeConfig({ maxRecords: 50 });
-    fx.emulator.faults.latency(100, { match: { method: 'PATCH' } });
+    // the outside append is sent the moment pinsync's first PATCH arrives (after the run read the counters), and
+    // that PATCH is held meanwhile: the append lands mid-push however slow the machine is
+    const arrivals = watchArrivals(fx.emulator);
+    let outside: Promise<unknown> | undefined;
+    arrivals.onArrival(isListPatch, 1, () => {
+      outside = fx!.api('PATCH', `/customer_lists/${fx!.listId()}`, { operation_type: 'ADD', records: 'f'.repeat(64) });
+    });
+    fx.emulator.faults.latency(500, { count: 1, match: { method: 'PATCH' } }); // pinsync's PATCH only
     const running = fx.syncJson();
-    while (!fx.emulator.requests.some((r) => r.method === 'PATCH')) await new Promise((r) => setTimeout(r, 5));
-    await fx.api('PATCH', `/customer_lists/${fx.listId()}`, { operation_type: 'ADD', records: 'f'.repeat(64) });
+    await arrivals.waitFor(isListPatch, 2); // pinsync's, then the outside one
+    await outside;
     const res = await running;
     expect(res.code).toBe(0);
     expect(res.report.warnings.join(' ')).toMatch(/counters disagree/);

@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isListPatch, watchArrivals } from '../helpers/request-arrivals.js';
 import { expectedHashes, makePeople, SyncFixture } from '../helpers/sync-fixture.js';
 
 let fx: SyncFixture;
@@ -85,6 +86,37 @@ describe('kill -9 during a push', () => {
     expect(rerun.report.sent.removes).toBe(stored.size - expected.size);
   });
 
+  it('killed while Pinterest holds the 4th PATCH unanswered: nothing of that batch is stored, and the rerun is exact', async () => {
+    const people = makePeople(1, 1_000);
+    await fx.setPeople(people);
+    await fx.writeConfig({ maxRecords: 100 });
+    // the first 3 PATCHes pass; the 4th arrives and gets no answer while the process is alive
+    const arrivals = watchArrivals(fx.emulator);
+    fx.emulator.faults.latency(1, { count: 3, match: { method: 'PATCH' } });
+    fx.emulator.faults.latency(600_000, { match: { method: 'PATCH' } });
+    const child = fx.spawnCli(['sync']);
+    const exited = once(child, 'exit');
+    await arrivals.waitFor(isListPatch, 4);
+    child.kill('SIGKILL');
+    await exited;
+    fx.emulator.faults.clear();
+
+    // the create and 3 PATCHes were answered and acknowledged; the held batch was neither applied nor stored
+    const pinterest = fx.membership();
+    const stored = await fx.storedMembership();
+    expect(pinterest.size).toBe(400);
+    expect([...stored].filter((h) => !pinterest.has(h))).toEqual([]); // never ahead of Pinterest
+    expect(stored).toEqual(pinterest);
+
+    const expected = expectedHashes(people);
+    const rerun = await fx.syncJson();
+    expect(rerun.code, rerun.report.error?.message).toBe(0);
+    expect(rerun.report.sent.adds).toBe(expected.size - 400);
+    expect(fx.membership()).toEqual(expected);
+    expect(await fx.storedMembership()).toEqual(expected);
+    expect(fx.emulator.lists()).toHaveLength(1);
+  });
+
   it('killed between creating the list and acknowledging it: the rerun adopts that list instead of making a second', async () => {
     const people = makePeople(1, 500);
     await fx.setPeople(people);
@@ -128,9 +160,10 @@ describe('one run at a time', () => {
     await fx.setPeople(makePeople(1, 2_000));
     await fx.writeConfig({ maxRecords: 100 });
     fx.emulator.faults.latency(50);
+    const arrivals = watchArrivals(fx.emulator);
     const child = fx.spawnCli(['sync']);
     const exited = once(child, 'exit');
-    while (writesSoFar() < 1) await new Promise((r) => setTimeout(r, 5));
+    await arrivals.waitFor(isListPatch);
     const second = await fx.cli(['sync']);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/in use by another pinsync process/);
