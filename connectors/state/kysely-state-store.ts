@@ -3,12 +3,12 @@
  * DuckDB through our dialect, Postgres through kysely's. An engine adds what it cannot share: how a lock is held
  * and proven alive, how its membership is diffed (`openDiff`) and how it closes.
  */
-import { type Kysely, sql } from 'kysely';
-import { StateError } from '../../core/errors.js';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { LockHeldError, StateError } from '../../core/errors.js';
 import type { DiffSession, LockOwner, RunOutcome, RunRecord, StateStore, StoredTokens, SyncLock, SyncRecord } from '../../core/state-store.js';
 import type { RunStatus, SyncReport } from '../../core/sync-report.js';
 import { hostname } from 'node:os';
-import type { StateDatabase } from './state-tables.js';
+import type { LocksTable, StateDatabase } from './state-tables.js';
 import type { TokenCipher } from './token-cipher.js';
 
 export abstract class KyselyStateStore implements StateStore {
@@ -179,4 +179,42 @@ export abstract class KyselyStateStore implements StateStore {
     if (id < 0) throw new StateError('PINSYNC_STATE_UNKNOWN_SYNC', `sync ${name} has no state yet`);
     return id;
   }
+}
+
+// When this process started, for the lock row a second runner reads; the same for every lock the process takes.
+const PROCESS_STARTED_AT = new Date(Math.round(performance.timeOrigin));
+
+/** Writes the lock row naming this holder (replacing a stale one) for the message a second runner gets. */
+export async function writeLockRow(
+  trx: Transaction<StateDatabase>,
+  syncName: string,
+  owner: LockOwner,
+  extra: { token: string; expiresAt: Date | null; backendPid?: number },
+): Promise<void> {
+  const now = new Date();
+  await trx.deleteFrom('locks').where('sync_name', '=', syncName).execute();
+  await trx
+    .insertInto('locks')
+    .values({
+      sync_name: syncName,
+      pid: owner.pid,
+      host: owner.host,
+      run_id: owner.runId,
+      acquired_at: now,
+      heartbeat_at: now,
+      owner_token: extra.token,
+      process_started_at: owner.processStartedAt ?? PROCESS_STARTED_AT,
+      expires_at: extra.expiresAt,
+      ...(extra.backendPid !== undefined && { backend_pid: extra.backendPid }),
+    })
+    .execute();
+}
+
+/** "sync X is already running (run, pid on host, process started, locked since)", from the holder's lock row. */
+export function lockHeldError(syncName: string, held: Pick<Selectable<LocksTable>, 'run_id' | 'pid' | 'host' | 'process_started_at' | 'acquired_at'>): LockHeldError {
+  const started = held.process_started_at ? `, process started ${new Date(held.process_started_at).toISOString()}` : '';
+  return new LockHeldError(
+    `sync ${syncName} is already running (run ${held.run_id ?? '?'}, pid ${held.pid} on ${held.host}${started}, ` +
+      `locked since ${new Date(held.acquired_at).toISOString()}); two runs of one sync never run at once — wait for it to finish`,
+  );
 }

@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Kysely } from 'kysely';
-import { LockHeldError, PinsyncError, StateError } from '../../../core/errors.js';
+import { PinsyncError, StateError } from '../../../core/errors.js';
 import type { DiffSession, LockOwner, SyncLock } from '../../../core/state-store.js';
-import { KyselyStateStore } from '../kysely-state-store.js';
+import { KyselyStateStore, lockHeldError, writeLockRow } from '../kysely-state-store.js';
 import { TokenCipher } from '../token-cipher.js';
 import { openDuckDb } from '../../duckdb/open-duckdb.js';
 import { createPrivateFolder, holdPrivateUmask, makeStateFilesPrivate } from '../private-state-files.js';
@@ -133,30 +133,9 @@ export class DuckDbStateStore extends KyselyStateStore {
     const token = randomUUID();
     await this.db.transaction().execute(async (trx) => {
       const held = await trx.selectFrom('locks').selectAll().where('sync_name', '=', syncName).executeTakeFirst();
-      if (held && held.owner_token !== null && liveLockTokens.has(held.owner_token)) {
-        const started = held.process_started_at ? `, process started ${new Date(held.process_started_at).toISOString()}` : '';
-        throw new LockHeldError(
-          `sync ${syncName} is already running (run ${held.run_id ?? '?'}, pid ${held.pid} on ${held.host}${started}, ` +
-            `locked since ${new Date(held.acquired_at).toISOString()}); two runs of one sync never run at once — wait for it to finish`,
-        );
-      }
+      if (held && held.owner_token !== null && liveLockTokens.has(held.owner_token)) throw lockHeldError(syncName, held);
       // Anything else was left by a process that is gone (a kill -9, a stopped container): it is taken over.
-      if (held) await trx.deleteFrom('locks').where('sync_name', '=', syncName).execute();
-      const now = new Date();
-      await trx
-        .insertInto('locks')
-        .values({
-          sync_name: syncName,
-          pid: owner.pid,
-          host: owner.host,
-          run_id: owner.runId,
-          acquired_at: now,
-          heartbeat_at: now,
-          owner_token: token,
-          process_started_at: owner.processStartedAt ?? PROCESS_STARTED_AT,
-          expires_at: new Date(now.getTime() + leaseMs),
-        })
-        .execute();
+      await writeLockRow(trx, syncName, owner, { token, expiresAt: new Date(Date.now() + leaseMs) });
     });
     liveLockTokens.add(token);
     const heartbeat = setInterval(() => {
@@ -233,8 +212,6 @@ export class DuckDbStateStore extends KyselyStateStore {
   }
 }
 
-// timeOrigin is when this process started, in epoch milliseconds.
-const PROCESS_STARTED_AT = new Date(Math.round(performance.timeOrigin));
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

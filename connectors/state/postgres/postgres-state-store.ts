@@ -14,7 +14,7 @@ import pg from 'pg';
 import { LockHeldError, PinsyncError, StateError } from '../../../core/errors.js';
 import type { DiffSession, LockOwner, SyncLock } from '../../../core/state-store.js';
 import { buildClientConfig } from '../../warehouses/postgres/postgres-client-config.js';
-import { KyselyStateStore } from '../kysely-state-store.js';
+import { KyselyStateStore, lockHeldError, writeLockRow } from '../kysely-state-store.js';
 import { translateRejections } from '../state-errors.js';
 import { checkStateVersion, migrateState } from '../state-migrations.js';
 import type { StateDatabase } from '../state-tables.js';
@@ -128,25 +128,9 @@ export class PostgresStateStore extends KyselyStateStore {
       if (err instanceof PinsyncError) throw err;
       throw connectError(this.location, err);
     }
-    const now = new Date();
     const named = this.db.transaction().execute(async (trx) => {
       // A row left by a holder whose connection died is stale: the advisory lock we now hold proves it.
-      await trx.deleteFrom('locks').where('sync_name', '=', syncName).execute();
-      await trx
-        .insertInto('locks')
-        .values({
-          sync_name: syncName,
-          pid: owner.pid,
-          host: owner.host,
-          run_id: owner.runId,
-          acquired_at: now,
-          heartbeat_at: now,
-          owner_token: lock.token,
-          process_started_at: owner.processStartedAt ?? PROCESS_STARTED_AT,
-          expires_at: null,
-          backend_pid: lock.backendPid,
-        })
-        .execute();
+      await writeLockRow(trx, syncName, owner, { token: lock.token, expiresAt: null, backendPid: lock.backendPid });
     });
     // Without its row the lock would be held but unnamed (and unverifiable): give it up.
     await named.catch(async (err: unknown) => {
@@ -240,11 +224,7 @@ export class PostgresStateStore extends KyselyStateStore {
     if (!held) {
       return new LockHeldError(`sync ${syncName} is already running on another runner of the state ${this.where}; two runs of one sync never run at once — wait for it to finish`);
     }
-    const started = held.process_started_at ? `, process started ${new Date(held.process_started_at).toISOString()}` : '';
-    return new LockHeldError(
-      `sync ${syncName} is already running (run ${held.run_id ?? '?'}, pid ${held.pid} on ${held.host}${started}, ` +
-        `locked since ${new Date(held.acquired_at).toISOString()}); two runs of one sync never run at once — wait for it to finish`,
-    );
+    return lockHeldError(syncName, held);
   }
 
   private async letGo(lock: HeldLock): Promise<void> {
@@ -257,8 +237,6 @@ export class PostgresStateStore extends KyselyStateStore {
   }
 }
 
-// timeOrigin is when this process started, in epoch milliseconds.
-const PROCESS_STARTED_AT = new Date(Math.round(performance.timeOrigin));
 
 /** A failure of the server or the connection while the state is in use; anything else is returned as it was. */
 function runtimeError(location: PostgresStateUrl, err: unknown): unknown {
