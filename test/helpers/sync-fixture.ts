@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { afterEach, beforeEach } from 'vitest';
 import { normalizeIdentifier } from '../../core/normalize/normalize-identifier.js';
 import type { IdentifierType } from '../../core/identifier-types.js';
 import type { SyncReport } from '../../core/sync-report.js';
@@ -214,6 +215,25 @@ export class SyncFixture {
       await rm(this.dir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * One fixture per test: a fresh `SyncFixture.create(options)` before each test; after it, the emulator's faults are
+ * cleared and the fixture closed. Call at the top of a test file; the returned getter gives the current test's fixture.
+ */
+export function useSyncFixture(options: Omit<EmulatorOptions, 'port'> = {}): () => SyncFixture {
+  let fx: SyncFixture | undefined;
+  beforeEach(async () => {
+    fx = await SyncFixture.create(options);
+  });
+  afterEach(async () => {
+    fx!.emulator.faults.clear();
+    await fx!.close();
+  });
+  return () => {
+    if (!fx) throw new Error('useSyncFixture: no fixture outside a test');
+    return fx;
+  };
 }
 
 /** What pinsync should send for these people, computed with the TypeScript rules. */

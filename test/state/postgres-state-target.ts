@@ -3,11 +3,14 @@
  * test location, so test files running in parallel never collide.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { escapeIdentifier, type Client } from 'pg';
+import { afterEach, beforeEach } from 'vitest';
 import { PostgresStateStore } from '../../connectors/state/postgres/postgres-state-store.js';
 import { STATE_MIGRATIONS } from '../../connectors/state/state-migrations.js';
 import { loadSql, splitStatements } from '../../connectors/sql-files.js';
 import type { StateStore } from '../../core/state-store.js';
+import { SyncFixture } from '../helpers/sync-fixture.js';
 import { pgAdmin, pgTestUrl } from '../warehouses/postgres-target.js';
 import type { StateLocationHandle } from './state-conformance.js';
 
@@ -35,6 +38,42 @@ export async function killLockConnection(admin: Client, schema: string, syncName
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`backend ${pid} did not go away`);
+}
+
+/**
+ * End-to-end syncs on Postgres state: a fresh `SyncFixture` and a fresh schema name (not created) before each test;
+ * after it, the fixture is closed and the schema dropped. Call at the top of a test file; the getters give the
+ * current test's fixture and schema.
+ */
+export function useSyncOnPostgresState(): { fx: () => SyncFixture; schema: () => string } {
+  let fx: SyncFixture | undefined;
+  let schema: string | undefined;
+  beforeEach(async () => {
+    fx = await SyncFixture.create();
+    schema = freshSchema();
+  });
+  afterEach(async () => {
+    await fx!.close();
+    const admin = await pgAdmin();
+    await admin.query(`DROP SCHEMA IF EXISTS ${escapeIdentifier(schema!)} CASCADE`);
+    await admin.end();
+  });
+  return {
+    fx: () => {
+      if (!fx) throw new Error('useSyncOnPostgresState: no fixture outside a test');
+      return fx;
+    },
+    schema: () => {
+      if (schema === undefined) throw new Error('useSyncOnPostgresState: no schema outside a test');
+      return schema;
+    },
+  };
+}
+
+/** Points the fixture's written config at the state URL in `PINSYNC_TEST_STATE` instead of its DuckDB state file. */
+export async function stateFromTestEnv(fx: SyncFixture): Promise<void> {
+  const text = await readFile(fx.configPath, 'utf8');
+  await writeFile(fx.configPath, text.replace('state: duckdb:state.duckdb', 'state: "${PINSYNC_TEST_STATE}"'));
 }
 
 export async function postgresStateLocation(): Promise<StateLocationHandle & { schema: string; url: string; admin: Client }> {

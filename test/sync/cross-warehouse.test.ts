@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_SUBJECT_TOKEN, startBigQueryFake, type RunningBigQueryFake } from '../fakes/bigquery-fake.js';
 import { startSnowflakeFake, type RunningSnowflakeFake } from '../fakes/snowflake-fake.js';
-import { AD_ACCOUNT, expectedHashes, type Person, SyncFixture } from '../helpers/sync-fixture.js';
+import { pinterestDestinationLines, seedPgTable } from '../helpers/postgres-sync.js';
+import { expectedHashes, type Person, SyncFixture } from '../helpers/sync-fixture.js';
 import { bigQueryTable } from '../warehouses/bigquery-target.js';
-import { pgAdmin, pgTestUrl } from '../warehouses/postgres-target.js';
+import { pgTestUrl } from '../warehouses/postgres-target.js';
 import { FAKE_USER, snowflakeTable } from '../warehouses/snowflake-target.js';
 
 // Messy on purpose: case, padding, Unicode (final sigma, dotted İ), prehashed values, zero and broken device ids.
@@ -33,20 +34,14 @@ beforeAll(async () => {
   fx = await SyncFixture.create();
   await fx.setPeople(PEOPLE);
 
-  const admin = await pgAdmin();
-  try {
-    await admin.query(`DROP TABLE IF EXISTS ${TABLE}; CREATE TABLE ${TABLE} (email text, gaid text, idfa text)`);
-    for (const p of PEOPLE) await admin.query(`INSERT INTO ${TABLE} VALUES ($1, $2, $3)`, [p.email ?? null, p.gaid ?? null, p.idfa ?? null]);
-  } finally {
-    await admin.end();
-  }
+  const rows = PEOPLE.map((p) => [p.email ?? null, p.gaid ?? null, p.idfa ?? null]);
+  await seedPgTable(TABLE, 'email text, gaid text, idfa text', rows);
 
   const columns = [
     { name: 'email', type: 'text' as const },
     { name: 'gaid', type: 'text' as const },
     { name: 'idfa', type: 'text' as const },
   ];
-  const rows = PEOPLE.map((p) => [p.email ?? null, p.gaid ?? null, p.idfa ?? null]);
   bq = await startBigQueryFake({ tables: { 'crm.people': bigQueryTable({ columns, rows }) } });
   sf = await startSnowflakeFake({ tables: { PEOPLE: snowflakeTable({ columns: columns.map((c) => ({ ...c, name: c.name.toUpperCase() })), rows }) } });
   await writeFile(join(fx.dir, 'subject-token'), FAKE_SUBJECT_TOKEN);
@@ -68,12 +63,7 @@ beforeAll(async () => {
       `  pg: { type: postgres, url: "${pgTestUrl()}" }`,
       `  bq: { type: bigquery, projectId: ${bq.projectId}, location: US, apiEndpoint: "${bq.url}", credentials: '${credentials}' }`,
       `  sf: { type: snowflake, account: ${sf.account}, username: ${FAKE_USER.username}, password: "${FAKE_USER.password}", warehouse: WH, database: DB, schema: PUBLIC, accessUrl: "${sf.url}" }`,
-      'destinations:',
-      '  pinterest:',
-      '    type: pinterest',
-      `    adAccountId: "${AD_ACCOUNT}"`,
-      `    apiBaseUrl: ${fx.emulator.baseUrl}`,
-      '    auth: { accessToken: "${PINTEREST_ACCESS_TOKEN}" }',
+      ...pinterestDestinationLines(fx),
       'syncs:',
       ...sync('from_duckdb', 'local', 'query: select email, gaid, idfa from people'),
       ...sync('from_postgres', 'pg', `query: select email, gaid, idfa from ${TABLE}`),

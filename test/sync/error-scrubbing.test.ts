@@ -2,11 +2,11 @@
  * A warehouse error that quotes a raw identifier (a failed cast quotes the value) must not carry it anywhere a user
  * or a file sees: stderr, every report format, `runs --json`, or the bytes of the state file.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AD_ACCOUNT, SyncFixture } from '../helpers/sync-fixture.js';
-import { pgAdmin, pgTestUrl } from '../warehouses/postgres-target.js';
+import { seedPgTable, writePostgresSyncConfig } from '../helpers/postgres-sync.js';
+import { SyncFixture } from '../helpers/sync-fixture.js';
 
 const MARKER = 'RawMarker0@Example.com';
 const FAILING_QUERY = 'select email from people where cast(email as integer) > 0';
@@ -82,34 +82,8 @@ describe('warehouse errors that quote data are scrubbed: Postgres', () => {
   let fx: SyncFixture;
   beforeAll(async () => {
     fx = await SyncFixture.create();
-    const admin = await pgAdmin();
-    try {
-      await admin.query(`DROP TABLE IF EXISTS ${TABLE}; CREATE TABLE ${TABLE} (email text)`);
-      await admin.query(`INSERT INTO ${TABLE} VALUES ($1), ('second.person@example.com')`, [MARKER]);
-    } finally {
-      await admin.end();
-    }
-    await writeFile(
-      fx.configPath,
-      [
-        'state: duckdb:state.duckdb',
-        'warehouses:',
-        `  pg: { type: postgres, url: "${pgTestUrl()}" }`,
-        'destinations:',
-        '  pinterest:',
-        '    type: pinterest',
-        `    adAccountId: "${AD_ACCOUNT}"`,
-        `    apiBaseUrl: ${fx.emulator.baseUrl}`,
-        '    auth: { accessToken: "${PINTEREST_ACCESS_TOKEN}" }',
-        'syncs:',
-        '  - name: people_sync',
-        '    warehouse: pg',
-        `    query: select email from ${TABLE} where cast(email as integer) > 0`,
-        '    identifiers: { email: email }',
-        '    audience: { name: From postgres }',
-        '',
-      ].join('\n'),
-    );
+    await seedPgTable(TABLE, 'email text', [[MARKER], ['second.person@example.com']]);
+    await writePostgresSyncConfig(fx, { query: `select email from ${TABLE} where cast(email as integer) > 0`, identifiers: '{ email: email }' });
   });
   afterAll(async () => {
     await fx.close();

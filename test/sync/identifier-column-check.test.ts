@@ -3,10 +3,9 @@
  * is read, names the missing column and the columns the query does return (with a did-you-mean), and exits 2,
  * without showing pinsync's own generated SQL. SQL errors quote the user's query, not pinsync's wrapper around it.
  */
-import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AD_ACCOUNT, makePeople, SyncFixture } from '../helpers/sync-fixture.js';
-import { pgAdmin, pgTestUrl } from '../warehouses/postgres-target.js';
+import { seedPgTable, writePostgresSyncConfig } from '../helpers/postgres-sync.js';
+import { makePeople, SyncFixture } from '../helpers/sync-fixture.js';
 
 const GENERATED_SQL = /pinsync_source|pinsync_js_|pinsync_norm_|CAST\(/;
 
@@ -79,40 +78,16 @@ describe('identifier columns are checked against the query result: Postgres', ()
   let fx: SyncFixture;
   beforeAll(async () => {
     fx = await SyncFixture.create();
-    const admin = await pgAdmin();
-    try {
-      await admin.query(`DROP TABLE IF EXISTS ${TABLE}; CREATE TABLE ${TABLE} (email text, gaid text, idfa text)`);
-      await admin.query(`INSERT INTO ${TABLE} VALUES ('a@example.com', null, null), ('b@example.com', null, null)`);
-    } finally {
-      await admin.end();
-    }
+    await seedPgTable(TABLE, 'email text, gaid text, idfa text', [
+      ['a@example.com', null, null],
+      ['b@example.com', null, null],
+    ]);
   });
   afterAll(async () => {
     await fx.close();
   });
 
-  const writeConfig = (query: string) =>
-    writeFile(
-      fx.configPath,
-      [
-        'state: duckdb:state.duckdb',
-        'warehouses:',
-        `  pg: { type: postgres, url: "${pgTestUrl()}" }`,
-        'destinations:',
-        '  pinterest:',
-        '    type: pinterest',
-        `    adAccountId: "${AD_ACCOUNT}"`,
-        `    apiBaseUrl: ${fx.emulator.baseUrl}`,
-        '    auth: { accessToken: "${PINTEREST_ACCESS_TOKEN}" }',
-        'syncs:',
-        '  - name: people_sync',
-        '    warehouse: pg',
-        `    query: ${query}`,
-        '    identifiers: { mail: email }',
-        '    audience: { name: From postgres }',
-        '',
-      ].join('\n'),
-    );
+  const writeConfig = (query: string) => writePostgresSyncConfig(fx, { query, identifiers: '{ mail: email }' });
 
   it('names the missing column and the returned ones, exit 2, nothing sent', async () => {
     await writeConfig(`select email, gaid, idfa from ${TABLE}`);

@@ -9,19 +9,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makePeople, REPO_ROOT, SyncFixture, TOKEN, TSX_LOADER } from '../helpers/sync-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { makePeople, REPO_ROOT, TOKEN, TSX_LOADER, useSyncFixture } from '../helpers/sync-fixture.js';
 
-let fx: SyncFixture;
-
-beforeEach(async () => {
-  fx = await SyncFixture.create();
-});
-
-afterEach(async () => {
-  fx.emulator.faults.clear();
-  await fx.close();
-});
+const fx = useSyncFixture();
 
 /** Every path under `dir` with its permission bits, relative to `dir`. */
 async function modes(dir: string): Promise<Map<string, { mode: number; isDir: boolean }>> {
@@ -41,8 +32,8 @@ async function modes(dir: string): Promise<Map<string, { mode: number; isDir: bo
 function syncUnderUmask(umask: string) {
   const child = spawn(
     'sh',
-    ['-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, '--import', TSX_LOADER, join(REPO_ROOT, 'cli/pinsync.ts'), 'sync', '-c', fx.configPath],
-    { cwd: fx.dir, env: { ...process.env, PINTEREST_ACCESS_TOKEN: TOKEN, PINSYNC_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    ['-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, '--import', TSX_LOADER, join(REPO_ROOT, 'cli/pinsync.ts'), 'sync', '-c', fx().configPath],
+    { cwd: fx().dir, env: { ...process.env, PINTEREST_ACCESS_TOKEN: TOKEN, PINSYNC_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -73,44 +64,44 @@ const LAYOUTS = [
 describe.each(['000', '022'])('under umask %s', (umask) => {
   it.each(umask === '000' ? LAYOUTS : LAYOUTS.slice(0, 1))('state in $where: WAL, spill folder and state are private, after a refresh and a kill', async ({ state, existing }) => {
     // A project folder as people have them: readable by others.
-    await chmod(fx.dir, 0o755);
+    await chmod(fx().dir, 0o755);
     for (const folder of existing) {
-      await mkdir(join(fx.dir, folder));
-      await chmod(join(fx.dir, folder), 0o755);
+      await mkdir(join(fx().dir, folder));
+      await chmod(join(fx().dir, folder), 0o755);
     }
-    await fx.setPeople(makePeople(1, 1_500));
-    const { clientId, clientSecret, refreshToken } = fx.emulator.oauth;
-    await fx.writeConfig({
+    await fx().setPeople(makePeople(1, 1_500));
+    const { clientId, clientSecret, refreshToken } = fx().emulator.oauth;
+    await fx().writeConfig({
       maxRecords: 100,
       auth: `{ accessToken: "\${PINTEREST_ACCESS_TOKEN}", refreshToken: "${refreshToken}", clientId: "${clientId}", clientSecret: "${clientSecret}" }`,
     });
-    const config = await readFile(fx.configPath, 'utf8');
-    await writeFile(fx.configPath, config.replace('state: duckdb:state.duckdb', `state: duckdb:${state}`));
-    const before = await modes(fx.dir);
+    const config = await readFile(fx().configPath, 'utf8');
+    await writeFile(fx().configPath, config.replace('state: duckdb:state.duckdb', `state: duckdb:${state}`));
+    const before = await modes(fx().dir);
     before.set('', { mode: 0o755, isDir: true });
 
     // The config's access token has expired: the first write refreshes it, and the rotated tokens are stored.
-    expect(fx.emulator.expireAccessToken(TOKEN)).toBe(1);
-    fx.emulator.faults.latency(40);
+    expect(fx().emulator.expireAccessToken(TOKEN)).toBe(1);
+    fx().emulator.faults.latency(40);
     const first = syncUnderUmask(umask);
     const deadline = Date.now() + 30_000;
-    while (fx.emulator.requests.filter((r) => r.method === 'PATCH' && r.status === 200).length < 3) {
+    while (fx().emulator.requests.filter((r) => r.method === 'PATCH' && r.status === 200).length < 3) {
       if (first.child.exitCode !== null) throw new Error(`the sync ended before it could be killed: ${first.stderr()}`);
       if (Date.now() > deadline) throw new Error(`timed out waiting for writes: ${first.stderr()}`);
       await new Promise((r) => setTimeout(r, 5));
     }
-    expect(fx.emulator.requests.filter((r) => r.path === '/v5/oauth/token' && r.status === 200)).toHaveLength(1);
-    const during = await modes(fx.dir);
+    expect(fx().emulator.requests.filter((r) => r.path === '/v5/oauth/token' && r.status === 200)).toHaveLength(1);
+    const during = await modes(fx().dir);
     first.child.kill('SIGKILL');
     await first.exited;
-    fx.emulator.faults.clear();
+    fx().emulator.faults.clear();
     // the killed run left its WAL (with the refreshed tokens) behind: that is the file that must not be readable
     expect([...during.keys()].some((p) => p.endsWith('state.duckdb.wal'))).toBe(true);
     expectPrivate(before, during, 'while the sync ran');
-    expectPrivate(before, await modes(fx.dir), 'after kill -9');
+    expectPrivate(before, await modes(fx().dir), 'after kill -9');
 
     const second = await syncUnderUmask(umask).exited;
     expect(second.code, second.stderr).toBe(0);
-    expectPrivate(before, await modes(fx.dir), 'after a full run');
+    expectPrivate(before, await modes(fx().dir), 'after a full run');
   });
 });

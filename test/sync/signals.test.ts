@@ -5,22 +5,13 @@
  * warehouse read says it was interrupted.
  */
 import { once } from 'node:events';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectedHashes, makePeople, SyncFixture } from '../helpers/sync-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { expectedHashes, makePeople, useSyncFixture } from '../helpers/sync-fixture.js';
 
-let fx: SyncFixture;
-
-beforeEach(async () => {
-  fx = await SyncFixture.create({ refuseSmallAudiences: false });
-});
-
-afterEach(async () => {
-  fx.emulator.faults.clear();
-  await fx.close();
-});
+const fx = useSyncFixture({ refuseSmallAudiences: false });
 
 function patchesAnswered(): number {
-  return fx.emulator.requests.filter((r) => r.method === 'PATCH' && r.status === 200).length;
+  return fx().emulator.requests.filter((r) => r.method === 'PATCH' && r.status === 200).length;
 }
 
 async function until(what: string, done: () => boolean, timeoutMs = 60_000): Promise<void> {
@@ -38,7 +29,7 @@ interface RunRow {
 }
 
 async function lastRun(): Promise<RunRow> {
-  const res = await fx.cli(['runs', '--json']);
+  const res = await fx().cli(['runs', '--json']);
   expect(res.code, res.stderr).toBe(0);
   const parsed = JSON.parse(res.stdout) as { runs: RunRow[] };
   return parsed.runs[0]!;
@@ -48,11 +39,11 @@ describe.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during a push', (sig
   it('finishes and records the batch in flight, stops, exits 130 as interrupted; the rerun sends exactly the rest', async () => {
     const people = makePeople(1, 3_000);
     const expected = expectedHashes(people);
-    await fx.setPeople(people);
-    await fx.writeConfig({ maxRecords: 100 });
+    await fx().setPeople(people);
+    await fx().writeConfig({ maxRecords: 100 });
     // Slow enough that a PATCH is on the wire whenever the signal lands.
-    fx.emulator.faults.latency(300, { match: { method: 'PATCH' } });
-    const child = fx.spawnCli(['sync', '--json']);
+    fx().emulator.faults.latency(300, { match: { method: 'PATCH' } });
+    const child = fx().spawnCli(['sync', '--json']);
     let stderr = '';
     let stdout = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -64,17 +55,17 @@ describe.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during a push', (sig
     const answeredAtSignal = patchesAnswered();
     child.kill(signal);
     const [code] = await exited;
-    fx.emulator.faults.clear();
+    fx().emulator.faults.clear();
 
     expect(code, stderr).toBe(130);
     expect(stderr).toMatch(/interrupted/i);
     expect(stderr).not.toMatch(/PINSYNC_PINTEREST_ABORTED|aborted/i);
     // the request in flight was answered, not cut off
-    expect(fx.emulator.requests.filter((r) => r.method === 'PATCH' && r.status !== 200)).toHaveLength(0);
+    expect(fx().emulator.requests.filter((r) => r.method === 'PATCH' && r.status !== 200)).toHaveLength(0);
     expect(patchesAnswered()).toBeGreaterThan(answeredAtSignal);
     // and acknowledged: the state holds exactly what Pinterest holds
-    const stored = await fx.storedMembership();
-    const pinterest = fx.membership();
+    const stored = await fx().storedMembership();
+    const pinterest = fx().membership();
     expect(stored).toEqual(pinterest);
     expect(pinterest.size).toBeLessThan(expected.size);
 
@@ -85,22 +76,22 @@ describe.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during a push', (sig
     const run = await lastRun();
     expect(run.status).toBe('interrupted');
 
-    const rerun = await fx.syncJson();
+    const rerun = await fx().syncJson();
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(rerun.report.sent.adds).toBe(expected.size - stored.size);
-    expect(fx.membership()).toEqual(expected);
-    expect(await fx.storedMembership()).toEqual(expected);
+    expect(fx().membership()).toEqual(expected);
+    expect(await fx().storedMembership()).toEqual(expected);
   }, 120_000);
 });
 
 describe('a second signal', () => {
   it('quits at once with exit 130', async () => {
-    await fx.setPeople(makePeople(1, 3_000));
-    await fx.writeConfig({ maxRecords: 100 });
-    fx.emulator.faults.latency(5_000, { match: { method: 'PATCH' } });
-    const child = fx.spawnCli(['sync']);
+    await fx().setPeople(makePeople(1, 3_000));
+    await fx().writeConfig({ maxRecords: 100 });
+    fx().emulator.faults.latency(5_000, { match: { method: 'PATCH' } });
+    const child = fx().spawnCli(['sync']);
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    await until('the list create', () => fx.emulator.lists().length > 0);
+    await until('the list create', () => fx().emulator.lists().length > 0);
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 300));
@@ -114,12 +105,12 @@ describe('a second signal', () => {
 
 describe('a plan interrupted during a slow read', () => {
   it('says it was interrupted and exits 130', async () => {
-    await fx.setPeople(makePeople(1, 10));
-    await fx.writeConfig({
+    await fx().setPeople(makePeople(1, 10));
+    await fx().writeConfig({
       query: "select 'p' || max(a.range + b.range)::varchar || '@example.com' as email from range(200000) a, range(200000) b",
       identifiers: '{ email: email }',
     });
-    const child = fx.spawnCli(['plan'], { PINSYNC_LOG_LEVEL: 'info' });
+    const child = fx().spawnCli(['plan'], { PINSYNC_LOG_LEVEL: 'info' });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
