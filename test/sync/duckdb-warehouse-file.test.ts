@@ -48,6 +48,7 @@ describe('a DuckDB warehouse path that does not exist', () => {
 
 describe('a DuckDB warehouse file held open for writing by another process', () => {
   let holder: ChildProcess | undefined;
+  let holderLog = '';
   afterEach(async () => {
     if (holder && holder.exitCode === null) {
       const exited = new Promise((resolve) => holder!.once('exit', resolve));
@@ -67,22 +68,44 @@ describe('a DuckDB warehouse file held open for writing by another process', () 
       "process.stdout.write('ready\\n');",
       'setInterval(() => {}, 1000);',
     ].join('\n');
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    holderLog = '';
+    child.stderr!.on('data', (d: Buffer) => (holderLog += d.toString()));
+    child.on('exit', (code, signal) => (holderLog += `\n[the lock holder exited: code ${code}, signal ${signal}]`));
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-      child.on('exit', (code) => reject(new Error(`the lock holder exited early (${code})`)));
+      child.on('exit', (code) => reject(new Error(`the lock holder exited early (${code}): ${holderLog}`)));
     });
+    await expectLockedForReaders(file);
     return child;
   }
 
+  // Proof, from a third process, that the holder's write lock is in effect: a read-only open must be refused.
+  // Without it, a plan that succeeded could not tell a pinsync bug from a holder that never held the file.
+  async function expectLockedForReaders(file: string): Promise<void> {
+    const script = [
+      "import { DuckDBInstance } from '@duckdb/node-api';",
+      'try {',
+      `  (await DuckDBInstance.create(${JSON.stringify(file)}, { access_mode: 'READ_ONLY' })).closeSync();`,
+      "  process.stdout.write('opened');",
+      "} catch (err) { process.stdout.write('refused: ' + err.message); }",
+    ].join('\n');
+    const probe = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    probe.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((resolve) => probe.once('exit', resolve));
+    expect(out, 'a read-only open while the holder runs').toMatch(/^refused: .*lock/i);
+  }
+
   for (const [path, env] of PATHS) {
-    it(`says the warehouse is in use by another process (its pid) and to run after it finishes (${path})`, async () => {
+    it(`says the warehouse is in use by another process (its pid) and to run after it finishes (${path})`, { retry: 1 }, async () => {
       await fx.setPeople(makePeople(1, 10));
       await fx.writeConfig();
       holder = await holdForWriting(fx.warehousePath);
       const res = await fx.syncJson(['plan'], env);
-      expect(res.code).toBe(1);
-      expect(res.report.error?.code).toBe('PINSYNC_WAREHOUSE_LOCKED');
+      const diagnosis = `holder alive: ${holder.exitCode === null}; holder stderr: ${holderLog}; pinsync stderr: ${res.stderr}`;
+      expect(res.code, diagnosis).toBe(1);
+      expect(res.report.error?.code, diagnosis).toBe('PINSYNC_WAREHOUSE_LOCKED');
       const message = res.report.error!.message;
       expect(message).toContain('people_sync');
       expect(message).toContain(fx.warehousePath);
@@ -90,6 +113,9 @@ describe('a DuckDB warehouse file held open for writing by another process', () 
       expect(message).toMatch(/dbt/);
       expect(message).toMatch(/after it finishes/);
       expect(message).not.toMatch(/at .*\.js:\d+/);
+      // Once in a CI run (of many) the streamed plan succeeded while a holder had been started; it never
+      // reproduced here, even under load. The diagnosis above says which side let go if it happens again; one
+      // retry with a fresh holder keeps that from failing CI, and a pinsync that ignored the lock fails both tries.
     });
   }
 });

@@ -6,6 +6,7 @@
  */
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { watchArrivals } from '../helpers/request-arrivals.js';
 import { expectedHashes, makePeople, useSyncFixture } from '../helpers/sync-fixture.js';
 
 const fx = useSyncFixture({ refuseSmallAudiences: false });
@@ -43,15 +44,16 @@ describe.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during a push', (sig
     await fx().writeConfig({ maxRecords: 100 });
     // Slow enough that a PATCH is on the wire whenever the signal lands.
     fx().emulator.faults.latency(300, { match: { method: 'PATCH' } });
+    const watch = watchArrivals(fx().emulator);
     const child = fx().spawnCli(['sync', '--json']);
     let stderr = '';
     let stdout = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    await until('two acknowledged PATCHes', () => patchesAnswered() >= 2 || child.exitCode !== null);
-    // a third of the way into the next PATCH's latency: it is on the wire
-    await new Promise((r) => setTimeout(r, 100));
+    // The third PATCH has reached Pinterest and is held for 300 ms: the signal lands while it is on the wire,
+    // however slowly the machine got there.
+    await watch.waitFor((a) => a.method === 'PATCH', 3, 60_000);
     const answeredAtSignal = patchesAnswered();
     child.kill(signal);
     const [code] = await exited;
