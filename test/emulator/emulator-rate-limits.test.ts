@@ -2,7 +2,7 @@
  * Rate limits: token buckets per (user, app, category) that refill on the emulator clock, 429 code 8 with
  * X-RateLimit-Reset / -Limit / -Remaining, the universal per-second limit, and the "daily quota spent" fault.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 
 import { MESSAGES } from '../../connectors/pinterest/emulator/api-errors.js';
 import { call, listsPath, tokenRequest } from './helpers/emulator-http.js';
@@ -43,6 +43,12 @@ describe('per-category buckets', () => {
   });
 
   it('refills continuously up to a full bucket, and a refused request spends nothing', async () => {
+    // The wall clock stands still (only Date; sockets and timers stay real): on a loaded machine the 60 requests
+    // take over a second, and a token refilled meanwhile would let the 61st through.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const e = await start({ rateLimits: { ads_read: 60 } });
     for (let i = 0; i < 60; i++) expect((await call(e, 'GET', listsPath(e))).status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await call(e, 'GET', listsPath(e))).headers.get('x-ratelimit-reset')).toBe('1');
