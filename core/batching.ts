@@ -29,12 +29,20 @@ export const PROBE_AFTER_CLEAN_BATCHES = 10;
  * PROBE_AFTER_CLEAN_BATCHES accepted requests in a row it doubles again, up to the configured size, so one bad
  * minute (a proxy, a transient limit) does not shrink every later run forever. A probe that is refused again means
  * the limit is real: no more probing in this run (the next run probes once more).
+ *
+ * Requests may be answered out of order (several in flight), so every answer names the size it was for: an older,
+ * smaller request accepted while a probe is out neither confirms nor cancels the probe. `proven` tells the push
+ * whether a request of the current size was accepted in this run: until one was, the size goes out alone, so a size
+ * Pinterest refuses costs one refused request, not one per request in flight.
  */
 export class AdaptiveBatchSize {
   #current: number;
   #clean = 0;
-  #probing = false;
+  /** Size of the probe in flight (the grown size), until a request that large is answered. */
+  #probe: number | undefined;
   #probeRefused = false;
+  #largestAccepted = 0;
+  #confirmed: number | undefined;
 
   /** `configured`: the size the config allows; `start`: where this run begins (a remembered smaller size). */
   constructor(
@@ -50,25 +58,49 @@ export class AdaptiveBatchSize {
     return this.#current;
   }
 
+  /** Whether Pinterest accepted a request of at least the current size in this run (several may then go at once). */
+  get proven(): boolean {
+    return this.#largestAccepted >= this.#current;
+  }
+
   /** A request of `records` was refused as too large: the size each half is split into, and whether the size shrank. */
   refused(records: number): { half: number; shrank: boolean } {
     this.#clean = 0;
-    if (this.#probing) this.#probeRefused = true;
-    this.#probing = false;
+    if (this.#probe !== undefined && records >= this.#probe) this.#probeRefused = true;
     const half = Math.max(1, Math.floor(records / 2));
     const shrank = half < this.#current;
-    if (shrank) this.#current = half;
+    if (shrank) {
+      this.#current = half;
+      this.#probe = undefined;
+    }
     return { half, shrank };
   }
 
-  /** A request was accepted. Returns the new size when this was the clean run that earns a probe, else undefined. */
-  accepted(): number | undefined {
+  /**
+   * A request of `records` (default: the current size) was accepted. Returns the new size when this was the clean
+   * run that earns a probe, else undefined.
+   */
+  accepted(records: number = this.#current): number | undefined {
     this.#clean++;
-    this.#probing = false;
-    if (this.#probeRefused || this.#current >= this.configured || this.#clean < this.probeAfter) return undefined;
+    this.#largestAccepted = Math.max(this.#largestAccepted, records);
+    if (this.#probe !== undefined && records >= this.#probe) {
+      this.#confirmed = this.#probe;
+      this.#probe = undefined;
+    }
+    if (this.#probe !== undefined || this.#probeRefused || this.#current >= this.configured || this.#clean < this.probeAfter) return undefined;
     this.#current = Math.min(this.configured, this.#current * 2);
     this.#clean = 0;
-    this.#probing = true;
+    this.#probe = this.#current;
     return this.#current;
+  }
+
+  /**
+   * The size a request just proved by being accepted at it after a probe, once; else undefined. Only a proven size
+   * is worth remembering for the next run: a probe may never be tried at its full size (the delta ran out first).
+   */
+  takeConfirmed(): number | undefined {
+    const confirmed = this.#confirmed;
+    this.#confirmed = undefined;
+    return confirmed;
   }
 }

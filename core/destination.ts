@@ -74,7 +74,10 @@ export interface AudienceDestination {
    * created with its first batch); returns it as the destination now sees it.
    */
   createList(req: { name: string; families: readonly IdentifierFamily[]; records: readonly string[] }, opts?: { signal?: AbortSignal }): Promise<CustomerListInfo>;
-  /** Applies one ADD or REMOVE batch; resolves only once Pinterest accepted it. */
+  /**
+   * Applies one ADD or REMOVE batch; resolves only once Pinterest accepted it. Core may have several calls pending
+   * at once (`maxInFlight`): the destination paces their start and makes a rate-limit reset hold all of them.
+   */
   updateCustomerList(listId: string, op: ListOperation, records: readonly string[], opts?: { signal?: AbortSignal }): Promise<CustomerListInfo>;
   /** Reads a customer list; rejects with a DestinationError of status 404 when it does not exist. */
   getCustomerList(listId: string, opts?: { signal?: AbortSignal }): Promise<CustomerListInfo>;

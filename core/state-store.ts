@@ -167,6 +167,10 @@ export interface DiffSession {
    *   never a lost or double-counted record.
    * - when the store holds locks that can be lost (shared state), the transaction first proves this runner still
    *   holds the sync's lock and refuses (PINSYNC_STATE_LOCK_LOST) otherwise: nothing is applied or recorded.
+   * - ranges may be acknowledged in any order, and while other calls (reads of later ranges, other
+   *   acknowledgements) are pending on the same session: the push keeps several requests in flight and acknowledges
+   *   each as its answer arrives. Ranges of one run never overlap, so each applies on its own; the session
+   *   serializes its calls, and a range never acknowledged stays in the next run's diff.
    */
   acknowledge(ack: Acknowledgement): Promise<void>;
   /** Drops the staged data. Idempotent. */

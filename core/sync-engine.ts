@@ -11,6 +11,7 @@
  */
 import { hostname } from 'node:os';
 import { AdaptiveBatchSize, PROBE_AFTER_CLEAN_BATCHES, recordsPerBatch } from './batching.js';
+import { DEFAULT_MAX_IN_FLIGHT, PushPipeline } from './push-pipeline.js';
 import { type AudienceDestination, type AudienceInfo, type CustomerListInfo, DESTINATION_ERROR_CODES } from './destination.js';
 import { DestinationError, EXIT, GuardrailError, InterruptedError, PinsyncError, UsageError, exitCodeOf } from './errors.js';
 import { evaluateGuardrails } from './guardrails.js';
@@ -222,12 +223,14 @@ async function push(
     else report.sent.removes += count;
     report.sent.batches++;
     progress.tick(count);
-    const grown = batchSize.accepted();
-    if (grown === undefined) return;
-    // Remembered now: a refusal of the probe writes the smaller size back; the configured size is no limit to keep.
-    await state.saveSync(job.name, { maxBatchRecords: grown >= configured ? null : grown });
-    logger.info({ sync: job.name, batch: grown }, `trying ${grown} records per request after ${PROBE_AFTER_CLEAN_BATCHES} accepted batches`);
-    if (grown >= configured) report.warnings.push(`Pinterest took ${PROBE_AFTER_CLEAN_BATCHES} batches in a row after refusing a larger one; back to ${grown} records per request, the configured size`);
+    const grown = batchSize.accepted(count);
+    if (grown !== undefined) logger.info({ sync: job.name, batch: grown }, `trying ${grown} records per request after ${PROBE_AFTER_CLEAN_BATCHES} accepted batches`);
+    // Remembered once Pinterest took a request of that size (a refusal of the probe writes the smaller size back in
+    // shrink); the configured size is no limit to keep.
+    const confirmed = batchSize.takeConfirmed();
+    if (confirmed === undefined) return;
+    await state.saveSync(job.name, { maxBatchRecords: confirmed >= configured ? null : confirmed });
+    if (confirmed >= configured) report.warnings.push(`Pinterest took ${PROBE_AFTER_CLEAN_BATCHES} batches in a row after refusing a larger one; back to ${confirmed} records per request, the configured size`);
   };
 
   if (!listId && adds > 0) {
@@ -278,32 +281,35 @@ async function push(
   if (!listId) return;
   const list = listId;
 
-  const sendRange = async (op: 'ADD' | 'REMOVE', start: number, end: number): Promise<void> => {
-    stopIfInterrupted(job, options, report);
-    const records = await session.readRange(op, start, end);
-    try {
-      // No abort signal: a signal lets the request in flight finish so its batch is acknowledged (see SyncOptions).
-      await destination.updateCustomerList(list, op, records);
-    } catch (err) {
-      if (isCode(err, DESTINATION_ERROR_CODES.notFound)) throw listMissing(job, list, err);
-      if (!isCode(err, DESTINATION_ERROR_CODES.tooLarge)) throw err;
-      const half = await shrink(end - start, err);
-      await sendRange(op, start, start + half);
-      await sendRange(op, start + half, end);
-      return;
-    }
-    await session.acknowledge({ runId, op, start, end, customerListId: list, createdList: false });
-    await acknowledged(op, records.length);
-  };
-  const sendAll = async (op: 'ADD' | 'REMOVE', total: number, from: number) => {
-    for (let pos = from; pos < total; ) {
-      const end = Math.min(total, pos + batchSize.current);
-      await sendRange(op, pos, end);
-      pos = end;
-    }
-  };
-  await sendAll('ADD', adds, addFrom);
-  await sendAll('REMOVE', removes, 0);
+  // Up to maxInFlight PATCHes wait on Pinterest at once (the destination's pacing still decides when each starts);
+  // each range is acknowledged when its own answer arrives. Every ADD is answered before the first REMOVE.
+  const pipeline = new PushPipeline({
+    size: batchSize,
+    maxInFlight: job.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+    hooks: {
+      read: (op, range) => session.readRange(op, range.start, range.end),
+      send: async (op, records) => {
+        try {
+          // No abort signal: a stop lets the requests in flight finish so their batches are acknowledged (see SyncOptions).
+          await destination.updateCustomerList(list, op, records);
+        } catch (err) {
+          if (isCode(err, DESTINATION_ERROR_CODES.notFound)) throw listMissing(job, list, err);
+          throw err;
+        }
+      },
+      acknowledge: async (op, range, records) => {
+        await session.acknowledge({ runId, op, start: range.start, end: range.end, customerListId: list, createdList: false });
+        await acknowledged(op, records);
+      },
+      isTooLarge: (err) => isCode(err, DESTINATION_ERROR_CODES.tooLarge),
+      tooLarge: (range, err) => shrink(range.end - range.start, err),
+      stopRequested: () => options.signal?.aborted === true,
+    },
+  });
+  await pipeline.run('ADD', addFrom, adds);
+  stopIfInterrupted(job, options, report);
+  await pipeline.run('REMOVE', 0, removes);
+  stopIfInterrupted(job, options, report);
   progress.stop();
 }
 

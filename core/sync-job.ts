@@ -32,6 +32,8 @@ export interface SyncJob {
   guardrails: GuardrailSettings;
   /** Request size limits. */
   batch: BatchLimits;
+  /** Most list writes waiting on Pinterest at once; default DEFAULT_MAX_IN_FLIGHT (core/push-pipeline.ts), 1 = one at a time. */
+  maxInFlight?: number | undefined;
 }
 
 /** Per-invocation switches. */
@@ -44,7 +46,7 @@ export interface SyncOptions {
   force: boolean;
   /** Forget the stored list and audience (deleted on Pinterest) and build new ones with the full membership. */
   recreate?: boolean;
-  /** A stop (SIGINT/SIGTERM/SIGHUP): aborts the warehouse read; a push stops before its next batch, the one in flight is finished and acknowledged. */
+  /** A stop (SIGINT/SIGTERM/SIGHUP): aborts the warehouse read; a push starts no further batch, the ones in flight are finished and acknowledged. */
   signal?: AbortSignal;
   /** Disable the in-engine pushdown for DuckDB warehouses (forces the streamed path). */
   noPushdown?: boolean;

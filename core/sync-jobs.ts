@@ -19,6 +19,7 @@ export function syncJobFromConfig(config: PinsyncConfig, sync: SyncConfig): Sync
     },
     guardrails: sync.guardrails,
     batch: destination.batch,
+    maxInFlight: destination.maxInFlight,
   };
 }
 

@@ -49,6 +49,8 @@ export class PacingGate implements RequestGate {
   readonly #clock: PacingClock;
   readonly #buckets: Record<RateLimitCategory, TokenBucket>;
   readonly #admitted: Record<RateLimitCategory, number> = { ads_read: 0, ads_write: 0 };
+  /** Epoch ms (gate clock) before which nothing of the category passes: the latest 429 reset. */
+  readonly #pausedUntil: Record<RateLimitCategory, number> = { ads_read: 0, ads_write: 0 };
 
   constructor(opts: PacingGateOptions) {
     this.#clock = opts.clock ?? systemPacingClock;
@@ -61,16 +63,30 @@ export class PacingGate implements RequestGate {
   async acquire(category: RateLimitCategory, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     const bucket = this.#buckets[category];
-    const waitMs = bucket.reserve(this.#clock.now());
-    if (waitMs > 0) {
-      try {
-        await this.#clock.sleep(waitMs, signal);
-      } catch (err) {
-        bucket.cancel(this.#clock.now());
-        throw err;
+    for (;;) {
+      const waitMs = bucket.reserve(this.#clock.now());
+      if (waitMs > 0) {
+        try {
+          await this.#clock.sleep(waitMs, signal);
+        } catch (err) {
+          bucket.cancel(this.#clock.now());
+          throw err;
+        }
       }
+      // A 429 came while this waiter slept: its token was for a quota Pinterest says is spent. Queue again behind the
+      // reset (the drained bucket spaces everyone out from there).
+      if (this.#clock.now() >= this.#pausedUntil[category]) break;
     }
     this.#admitted[category] += 1;
+  }
+
+  /** Holds `category` until `ms` from now (a 429's reset), then admits at the rate from an empty bucket. */
+  pauseFor(category: RateLimitCategory, ms: number): void {
+    if (!(ms > 0)) return;
+    const now = this.#clock.now();
+    const until = Math.max(this.#pausedUntil[category], now + ms);
+    this.#pausedUntil[category] = until;
+    this.#buckets[category].drainUntil(until, now);
   }
 
   /** Applies a stricter rate from another config that shares this gate's quota. */

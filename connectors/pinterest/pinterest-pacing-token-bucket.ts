@@ -57,6 +57,16 @@ export class TokenBucket {
     this.#tokens = Math.min(this.#burst, this.#tokens + 1);
   }
 
+  /**
+   * Empties the bucket so that the next reservation waits until `until` and later ones follow at the rate: what a
+   * 429 with a reset asks for. Requests paced from a full bucket right after the reset would arrive as a burst into
+   * a quota that has only just started to refill.
+   */
+  drainUntil(until: number, now: number): void {
+    this.#refill(now);
+    this.#tokens = Math.min(this.#tokens, 1 - Math.max(0, until - now) * this.#ratePerMs);
+  }
+
   /** Lowers the sustained rate (never raises it): two configs sharing one quota get the stricter of the two. */
   lowerRate(ratePerMinute: number, now: number): void {
     if (!(ratePerMinute > 0) || ratePerMinute >= this.ratePerMinute) return;

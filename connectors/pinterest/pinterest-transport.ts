@@ -26,7 +26,7 @@ import {
   type PinterestErrorCode,
 } from './pinterest-errors.js';
 import { openRequestGate, type RateLimitCategory, type RequestGate } from './pinterest-request-gate.js';
-import { decideRetry, networkErrorCode, type AttemptFailure, type FailReason, type ResponseHeaders } from './pinterest-retry-policy.js';
+import { decideRetry, networkErrorCode, rateLimitResetMs, type AttemptFailure, type FailReason, type ResponseHeaders } from './pinterest-retry-policy.js';
 import type { TokenProvider } from './pinterest-token-provider.js';
 
 /** HTTP methods the Pinterest endpoints we call use. */
@@ -241,6 +241,10 @@ export class PinterestTransport {
 
       const decision = decideRetry(failure, { attempt: policyAttempt, replaySafe }, this.retry, this.random, this.now());
       if (decision.action === 'fail') throw this.failureError(ctx, decision.reason, outcome, decision.retryAt);
+      // The quota is spent for every request of the category, not just this one: the other requests in flight and
+      // those about to start wait for the reset at the gate, instead of each finding the 429 for itself.
+      const resetMs = decision.reason === 'rate-limit' && failure.kind === 'response' ? rateLimitResetMs(failure.headers, this.now()) : undefined;
+      if (resetMs !== undefined) this.gate.pauseFor?.(category, resetMs);
 
       // Replays reach here only when the policy judged them safe: GETs, 429/503 refusals, connect failures, and
       // PATCH ADD/REMOVE, which are idempotent on membership (a list is a set; only Pinterest's upload/remove

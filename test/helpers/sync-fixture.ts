@@ -40,6 +40,8 @@ export interface SyncOverrides {
   syncExtra?: string[];
   /** Pinterest batch.maxRecords. */
   maxRecords?: number;
+  /** The destination's maxInFlight (default: pinsync's). */
+  maxInFlight?: number;
   /** Replaces the identifiers mapping. */
   identifiers?: string;
   /** Leave out the default `audience:` line (syncExtra brings its own). */
@@ -113,6 +115,7 @@ export class SyncFixture {
       `    apiBaseUrl: ${this.emulator.baseUrl}`,
       `    auth: ${overrides.auth ?? '{ accessToken: "${PINTEREST_ACCESS_TOKEN}" }'}`,
       `    batch: { maxRecords: ${overrides.maxRecords ?? 10_000} }`,
+      ...(overrides.maxInFlight === undefined ? [] : [`    maxInFlight: ${overrides.maxInFlight}`]),
       '    retry: { baseDelayMs: 10, maxDelayMs: 50 }',
       // pacing is tested on its own (test/pacing); here it would only make the push tests slow
       '    rateLimits: { adsWritePerMinute: 60000, adsReadPerMinute: 60000 }',

@@ -80,7 +80,9 @@ describe('kill -9 during a push', () => {
   it('killed while Pinterest holds the 4th PATCH unanswered: nothing of that batch is stored, and the rerun is exact', async () => {
     const people = makePeople(1, 1_000);
     await fx().setPeople(people);
-    await fx().writeConfig({ maxRecords: 100 });
+    // One request at a time, so the 4th arrives only once the 3rd was acknowledged (several in flight:
+    // test/sync/pipelined-push.test.ts).
+    await fx().writeConfig({ maxRecords: 100, maxInFlight: 1 });
     // the first 3 PATCHes pass; the 4th arrives and gets no answer while the process is alive
     const arrivals = watchArrivals(fx().emulator);
     fx().emulator.faults.latency(1, { count: 3, match: { method: 'PATCH' } });

@@ -26,7 +26,8 @@ describe('two in-process runs of one sync on one state store', () => {
     fx = await SyncFixture.create();
     const people = makePeople(1, 300);
     await fx.setPeople(people);
-    await fx.writeConfig({ maxRecords: 50 });
+    // one request at a time: while the first PATCH is held, the first run sends nothing else
+    await fx.writeConfig({ maxRecords: 50, maxInFlight: 1 });
     const config = await loadConfig(fx.configPath, { PINTEREST_ACCESS_TOKEN: TOKEN });
     const sync = config.syncs[0]!;
     const job = syncJobFromConfig(config, sync);
