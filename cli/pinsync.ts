@@ -12,6 +12,7 @@ import { authCommand } from './commands/auth-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { configureEmulatorOptions, emulatorCommand } from './commands/emulator-command.js';
 import { runsCommand } from './commands/runs-command.js';
+import { stateCommand } from './commands/state-command.js';
 import { validateCommand } from './commands/validate-command.js';
 import { runSyncs } from './run-syncs.js';
 
@@ -105,7 +106,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     .command(authCommand(io, (code) => {
       exitCode = code;
     }))
-    .demandCommand(1, 'name a command: validate, plan, sync, runs, doctor, auth or emulator')
+    .command(stateCommand(io, (code) => {
+      exitCode = code;
+    }))
+    .demandCommand(1, 'name a command: validate, plan, sync, runs, doctor, auth, state or emulator')
     .strict()
     .help()
     .version()

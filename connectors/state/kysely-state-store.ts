@@ -30,6 +30,11 @@ export abstract class KyselyStateStore implements StateStore {
   /** Of the given runs recorded as `running`, those whose lock is held by a live process. */
   protected abstract liveRunIds(runIds: number[]): Promise<Set<number>>;
 
+  /** The state tables themselves, for moving them in bulk between stores (`pinsync state copy`, ./copy-state.ts). */
+  get stateTables(): Kysely<StateDatabase> {
+    return this.db;
+  }
+
   /** Throws when this state refuses to store tokens as `cipher` would store them (Postgres without a key). */
   checkTokenStorage(): void {}
 
