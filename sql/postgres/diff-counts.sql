@@ -1,5 +1,4 @@
+-- The frozen delta's sizes (the acknowledged count was read before choosing the delta's SQL).
 SELECT
-  (SELECT count(*) FROM {{membership}} WHERE sync_id = {{syncId}}) AS acknowledged,
-  (SELECT count(*) FROM pg_temp.current_records) AS current,
   (SELECT count(*) FROM pg_temp.delta_add) AS adds,
   (SELECT count(*) FROM pg_temp.delta_remove) AS removes;

@@ -1,14 +1,12 @@
--- Freezes this run's delta: current minus acknowledged, and acknowledged minus current, as two anti-joins that the
--- planner runs as hash anti-joins (spilling to disk past work_mem, never into Node). See diff-delta-first.sql for
--- `pos` and `applied`.
+-- Freezes the delta diff-delta-raw.sql found, numbered: see diff-delta-first.sql for `pos` and `applied`.
+-- A hash staged under two families keeps the smallest code, as in diff-current.sql.
 DROP TABLE IF EXISTS pg_temp.delta_add;
 CREATE TEMP TABLE delta_add AS
-SELECT (row_number() OVER () - 1) AS pos, c.h, c.family, false AS known, false AS applied
-FROM pg_temp.current_records c
-WHERE NOT EXISTS (SELECT 1 FROM {{membership}} m WHERE m.sync_id = {{syncId}} AND m.h = c.h);
+SELECT (row_number() OVER () - 1) AS pos, add_h AS h, min(add_family) AS family, false AS known, false AS applied
+FROM pg_temp.delta_raw WHERE add_h IS NOT NULL GROUP BY add_h;
 
 DROP TABLE IF EXISTS pg_temp.delta_remove;
 CREATE TEMP TABLE delta_remove AS
-SELECT (row_number() OVER () - 1) AS pos, m.h, m.family, false AS applied
-FROM {{membership}} m
-WHERE m.sync_id = {{syncId}} AND NOT EXISTS (SELECT 1 FROM pg_temp.current_records c WHERE c.h = m.h);
+SELECT (row_number() OVER () - 1) AS pos, remove_h AS h, remove_family AS family, false AS applied
+FROM pg_temp.delta_raw WHERE remove_h IS NOT NULL;
+DROP TABLE pg_temp.delta_raw;

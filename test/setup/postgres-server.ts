@@ -36,6 +36,18 @@ export interface PostgresServer {
   port: number;
   /** Stops the server and deletes its folder. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Stops the server but keeps its data folder and port, as an outage or a restart would: `fast` ends every session
+   * cleanly (57P01), `immediate` like a crash (no shutdown checkpoint). Resolves once it no longer accepts connections.
+   */
+  halt(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Starts a halted server again on the same port with the same data. Resolves once it accepts connections. */
+  resume(): Promise<void>;
+}
+
+/** The path of a PostgreSQL client or server tool (pg_dump, psql, …) of the binaries the test server runs. */
+export async function postgresTool(name: string): Promise<string> {
+  return join(await findBinDir(), name);
 }
 
 /** Starts a fresh server; throws with an install hint when the PostgreSQL binaries are missing. */
@@ -47,6 +59,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const data = join(root, 'data');
   const asPostgres = await osUserRunner(root);
   let started = false;
+  let startOptions = '';
   const stop = async () => {
     if (started) {
       started = false;
@@ -74,6 +87,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       ].join(' ');
       try {
         await asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-l', join(root, 'server.log'), '-w', '-t', '30', '-o', options, 'start']);
+        startOptions = options;
       } catch (err) {
         if (attempt < 3) continue;
         const log = await readFile(join(root, 'server.log'), 'utf8').catch(() => '');
@@ -88,7 +102,17 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       } finally {
         await admin.end();
       }
-      return { url, port, stop };
+      const halt = async (mode: 'fast' | 'immediate' = 'fast') => {
+        if (!started) return;
+        await asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', mode, '-w', 'stop']);
+        started = false;
+      };
+      const resume = async () => {
+        if (started) return;
+        await asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-l', join(root, 'server.log'), '-w', '-t', '60', '-o', startOptions, 'start']);
+        started = true;
+      };
+      return { url, port, stop, halt, resume };
     }
   } catch (err) {
     await stop();

@@ -112,6 +112,33 @@ export function describeMembershipConformance(engine: string, makeTarget: () => 
       expect(await acknowledged('a')).toEqual(sorted(list.slice(2)));
     });
 
+    it('after acknowledgements, a record staged twice (also under another family) counts once', async () => {
+      const list = hashes('a', 4);
+      await syncAll('a', list.slice(0, 2));
+      const runId = await startSync('a');
+      // Drops 0; keeps 1, staged twice; brings 2 and 3, each staged twice, 3 also as a maid.
+      const stage = async (d: DiffSession) => {
+        await d.appendRecords([list[1]!, list[2]!, list[3]!, list[1]!], families(4));
+        await d.appendRecords([list[3]!, list[2]!], ['maid', 'email']);
+      };
+      const counts = { acknowledged: 2, current: 3, adds: 2, removes: 1, unchanged: 1 };
+      const plan = await session('a');
+      await stage(plan);
+      expect(await plan.computeDiff({ fullResync: false, countsOnly: true })).toEqual(counts);
+      expect(sorted(await plan.sample('ADD', 10))).toEqual(sorted(list.slice(2)));
+      await plan.dispose();
+      const s = await session('a');
+      await stage(s);
+      expect(await s.computeDiff({ fullResync: false })).toEqual(counts);
+      expect(sorted(await s.readRange('ADD', 0, 10))).toEqual(sorted(list.slice(2)));
+      expect(await s.readRange('REMOVE', 0, 10)).toEqual([list[0]]);
+      await s.acknowledge({ runId, op: 'ADD', start: 0, end: 2, customerListId: 'l', createdList: false });
+      await s.acknowledge({ runId, op: 'REMOVE', start: 0, end: 1, customerListId: 'l', createdList: false });
+      await s.dispose();
+      expect(await store.getSync('a')).toMatchObject({ membershipCount: 3 });
+      expect(await acknowledged('a')).toEqual(sorted(list.slice(1)));
+    });
+
     it('a full resync sends every current record again without duplicating the acknowledged ones', async () => {
       const list = hashes('a', 5);
       await syncAll('a', list.slice(0, 3));

@@ -152,6 +152,14 @@ describe('PostgresDiffSession', () => {
     await expect(plan.readRange('ADD', 0, 2)).rejects.toMatchObject({ code: 'PINSYNC_STATE_DIFF_NOT_FROZEN', message: expect.stringContaining('computeDiff') });
   });
 
+  it('refuses to stage a record that is not a hex SHA-256 digest instead of staging a wrong one', async () => {
+    const s = await openSession('a');
+    const good = hashes('a', 1)[0]!;
+    for (const bad of [`${good.slice(0, 62)}zz`, good.slice(0, 62), 'not a digest']) {
+      await expect(s.appendRecords([good, bad], families(2))).rejects.toMatchObject({ code: 'PINSYNC_STATE_BAD_HASH', message: expect.not.stringContaining(bad) });
+    }
+  });
+
   it('stages, diffs and acknowledges 200k records', async () => {
     const total = 200_000;
     const batch = 10_000;

@@ -2,6 +2,7 @@
  * The Postgres state conformance target: the run's throwaway server (test/setup/global-setup.ts), one schema per
  * test location, so test files running in parallel never collide.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { escapeIdentifier, type Client } from 'pg';
@@ -120,4 +121,78 @@ export async function postgresStateLocation(): Promise<StateLocationHandle & { s
       await admin.end();
     },
   };
+}
+
+/** The acknowledged membership of `syncName` stored in `schema`, as hex digests (read through `admin`, any server). */
+export async function storedHashes(admin: Client, schema: string, syncName = 'people_sync'): Promise<Set<string>> {
+  const s = escapeIdentifier(schema);
+  const { rows } = await admin.query<{ h: string }>(
+    `SELECT encode(m.h, 'hex') AS h FROM ${s}.membership m JOIN ${s}.syncs y ON y.id = m.sync_id WHERE y.name = $1`,
+    [syncName],
+  );
+  return new Set(rows.map((r) => r.h));
+}
+
+/** One run's counters as stored, beside the sums of its acknowledged `batches` rows. */
+export interface StoredRunCounters {
+  /** Run id. */
+  id: number;
+  /** `runs.status`. */
+  status: string;
+  /** `runs.adds_sent`. */
+  addsSent: number;
+  /** `runs.removes_sent`. */
+  removesSent: number;
+  /** `runs.batches`. */
+  batches: number;
+  /** Records of the run's ADD rows in `batches`. */
+  loggedAdds: number;
+  /** Records of the run's REMOVE rows in `batches`. */
+  loggedRemoves: number;
+  /** The run's rows in `batches`. */
+  loggedBatches: number;
+}
+
+/** Every run of `schema`, oldest first, with its counters and the acknowledgement log's sums. */
+export async function storedRunCounters(admin: Client, schema: string): Promise<StoredRunCounters[]> {
+  const s = escapeIdentifier(schema);
+  const { rows } = await admin.query<Record<string, string>>(
+    `SELECT r.id, r.status, r.adds_sent, r.removes_sent, r.batches,
+            coalesce(sum(b.records) FILTER (WHERE b.op = 'ADD'), 0) AS logged_adds,
+            coalesce(sum(b.records) FILTER (WHERE b.op = 'REMOVE'), 0) AS logged_removes,
+            count(b.run_id) AS logged_batches
+       FROM ${s}.runs r LEFT JOIN ${s}.batches b ON b.run_id = r.id
+      GROUP BY r.id ORDER BY r.id`,
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    status: r.status!,
+    addsSent: Number(r.adds_sent),
+    removesSent: Number(r.removes_sent),
+    batches: Number(r.batches),
+    loggedAdds: Number(r.logged_adds),
+    loggedRemoves: Number(r.logged_removes),
+    loggedBatches: Number(r.logged_batches),
+  }));
+}
+
+/** How a spawned CLI process ended, with everything it printed. */
+export interface ChildOutcome {
+  /** Exit code; null when a signal ended it. */
+  code: number | null;
+  /** The signal that ended it, if any. */
+  signal: NodeJS.Signals | null;
+  /** All of stdout. */
+  stdout: string;
+  /** All of stderr. */
+  stderr: string;
+}
+
+/** Collects a spawned process's output from now on and resolves when it exits. */
+export function outcomeOf(child: ChildProcess): Promise<ChildOutcome> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }

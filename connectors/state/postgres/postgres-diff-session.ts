@@ -1,9 +1,9 @@
 /**
- * A staged diff in the Postgres state. The session holds one pooled connection for its whole life: its staged
+ * A staged diff in the Postgres state. The session holds one connection for its whole life: its staged
  * records and frozen delta are TEMP tables, private to that connection (two sessions never see each other's, and a
  * dead connection takes them with it), and its acknowledgements run as transactions on that same connection, so a
  * batch's move into `membership` and its record commit or roll back together. The diff itself is SQL
- * (sql/postgres/diff-*.sql); Node only ever holds one batch of hashes.
+ * (sql/postgres/diff-*.sql); Node only ever holds the batch it stages and the one still being written.
  */
 import { CompiledQuery, Kysely, PostgresDialect, type PostgresPool, type Transaction } from 'kysely';
 import pg from 'pg';
@@ -18,18 +18,25 @@ import { recordAcknowledgedBatch } from '../record-acknowledged-batch.js';
 import type { StateDatabase } from '../state-tables.js';
 
 /**
- * Records per staging INSERT (two bound arrays, one round trip). Measured on 200k records: statements of 1k to 100k
- * records stage within noise of each other (the server's unnest and decode dominate), so the chunk only bounds one
- * statement's parameter text (~1.5 MB here) whatever batch size the caller appends.
+ * Records per staging INSERT (one round trip). Measured on 200k records: statements of 1k to 100k records stage
+ * within noise of each other, so the chunk only bounds one statement's parameters (~660 kB of digests here)
+ * whatever batch size the caller appends.
  */
 const STAGE_CHUNK = 20_000;
+
+/** Bytes of one SHA-256 digest. */
+const DIGEST_BYTES = 32;
 
 /** What `create` needs. */
 export interface PostgresDiffSessionOptions {
   /** The state tables' kysely (the session runs its own on its dedicated connection, in the same schema). */
   db: Kysely<StateDatabase>;
-  /** The state's pool; the session takes one connection from it until `dispose`. */
-  pool: pg.Pool;
+  /**
+   * Where the session's connection comes from; it keeps it until `dispose`, then releases it (with an error when
+   * it could not clean up, so a pool closes it). The state store hands each session a connection of its own outside
+   * its pool, so open sessions never starve the store's queries.
+   */
+  pool: SessionConnectionSource;
   /** Schema holding the state tables. */
   schema: string;
   /** The sync's state row id; -1 when it has none yet (an empty acknowledged membership). */
@@ -38,12 +45,20 @@ export interface PostgresDiffSessionOptions {
   verifyLock?: ((trx: Transaction<StateDatabase>) => Promise<void>) | undefined;
 }
 
+/** A pg.Pool, or anything else that hands out one connection at a time with pg.Pool's `release` contract. */
+export interface SessionConnectionSource {
+  /** A connection for one session; the session calls its `release` exactly once. */
+  connect(): Promise<pg.PoolClient>;
+}
+
 export class PostgresDiffSession implements DiffSession {
   private staged = false;
   private frozen = false;
   private disposed = false;
   private planCounts: DiffCounts | undefined;
   private planFullResync = false;
+  /** The last staging INSERT, still running while the caller prepares its next batch; awaited before any other statement. */
+  private staging: Promise<unknown> | undefined;
   private readonly mutex = new Mutex();
   private readonly vars: Readonly<Record<string, string>>;
 
@@ -74,9 +89,13 @@ export class PostgresDiffSession implements DiffSession {
       this.staged = true;
       const append = this.sqlFile('diff-append');
       for (let i = 0; i < hashes.length; i += STAGE_CHUNK) {
-        const chunk = hashes.slice(i, i + STAGE_CHUNK);
-        const codes = families.slice(i, i + STAGE_CHUNK).map((f) => FAMILY_CODES[f]);
-        await this.client.query(append, [chunk, codes]);
+        const params = stagingParams(hashes, families, i, Math.min(STAGE_CHUNK, hashes.length - i));
+        // One INSERT in flight at a time: the server stages this chunk while the caller reads and hashes the next
+        // batch (on two cores, the two overlap instead of taking turns). Its failure surfaces on the next call.
+        await this.settleStaging();
+        const insert = this.client.query(append, params);
+        insert.catch(() => undefined);
+        this.staging = insert;
       }
     });
   }
@@ -84,29 +103,47 @@ export class PostgresDiffSession implements DiffSession {
   async computeDiff(opts: { fullResync: boolean; countsOnly?: boolean }): Promise<DiffCounts> {
     return this.mutex.run(async () => {
       this.checkOpen();
+      await this.settleStaging();
       // An empty source appended nothing: its current set is empty.
       if (!this.staged) await this.execFile('diff-stage');
       this.staged = true;
-      await this.execFile('diff-current');
       if (opts.countsOnly) {
+        this.planFullResync = opts.fullResync;
+        if (!opts.fullResync) {
+          // The same one pass as a sync's diff (diff-delta-raw.sql); every current record is kept or an add.
+          await this.execFile('diff-delta-raw');
+          const row = await this.queryOne<{ acknowledged: string; adds: string; removes: string }>(this.sqlFile('diff-plan-raw-counts'));
+          const acknowledged = Number(row.acknowledged);
+          const adds = Number(row.adds);
+          const removes = Number(row.removes);
+          this.planCounts = { acknowledged, current: acknowledged - removes + adds, adds, removes, unchanged: acknowledged - removes };
+          return this.planCounts;
+        }
+        await this.execFile('diff-current');
         const row = await this.queryOne<{ acknowledged: string; current: string; common: string }>(this.sqlFile('diff-plan-counts'));
         const acknowledged = Number(row.acknowledged);
         const current = Number(row.current);
         const common = Number(row.common);
-        this.planFullResync = opts.fullResync;
-        this.planCounts = { acknowledged, current, adds: opts.fullResync ? current : current - common, removes: acknowledged - common, unchanged: common };
+        this.planCounts = { acknowledged, current, adds: current, removes: acknowledged - common, unchanged: common };
         return this.planCounts;
       }
-      const acknowledged = await this.queryOne<{ n: string }>(`SELECT count(*) AS n FROM ${this.vars.membership} WHERE sync_id = ${this.vars.syncId}`);
-      const file = Number(acknowledged.n) === 0 ? 'diff-delta-first' : opts.fullResync ? 'diff-delta-full-resync' : 'diff-delta';
-      await this.execFile(file);
+      const acknowledged = Number((await this.queryOne<{ n: string }>(`SELECT count(*) AS n FROM ${this.vars.membership} WHERE sync_id = ${this.vars.syncId}`)).n);
+      // A first run and a full resync send every current record, so they need the distinct current set; a plain
+      // run joins the staged records with the membership directly (diff-delta-raw.sql says why).
+      const everyRecord = acknowledged === 0 || opts.fullResync;
+      if (everyRecord) await this.execFile('diff-current');
+      else await this.execFile('diff-delta-raw');
+      await this.execFile(acknowledged === 0 ? 'diff-delta-first' : opts.fullResync ? 'diff-delta-full-resync' : 'diff-delta');
       await this.execFile('diff-delta-index');
-      const row = await this.queryOne<{ acknowledged: string; current: string; adds: string; removes: string }>(this.sqlFile('diff-counts'));
+      const row = await this.queryOne<{ adds: string; removes: string }>(this.sqlFile('diff-counts'));
       // From here on only the delta is read; the current set would only hold space during the push.
-      await this.client.query('DROP TABLE pg_temp.current_records');
+      await this.client.query('DROP TABLE IF EXISTS pg_temp.current_records');
       this.frozen = true;
+      const adds = Number(row.adds);
       const removes = Number(row.removes);
-      return { acknowledged: Number(row.acknowledged), current: Number(row.current), adds: Number(row.adds), removes, unchanged: Number(row.acknowledged) - removes };
+      const unchanged = acknowledged - removes;
+      // Every current record is acknowledged and kept, or an add; with everyRecord every one is an add.
+      return { acknowledged, current: everyRecord ? adds : unchanged + adds, adds, removes, unchanged };
     });
   }
 
@@ -117,11 +154,10 @@ export class PostgresDiffSession implements DiffSession {
     const limit = Math.max(0, Math.floor(n));
     const acknowledged = `(SELECT h FROM ${this.vars.membership} WHERE sync_id = ${this.vars.syncId})`;
     const current = 'pg_temp.current_records';
-    const text =
-      op === 'ADD'
-        ? this.planFullResync
-          ? `SELECT encode(h, 'hex') AS h FROM ${current} LIMIT $1`
-          : renderSql(loadSql('postgres', 'diff-plan-sample'), { from: current, other: acknowledged })
+    const text = !this.planFullResync
+      ? renderSql(loadSql('postgres', 'diff-plan-raw-sample'), { column: op === 'ADD' ? 'add_h' : 'remove_h' })
+      : op === 'ADD'
+        ? `SELECT encode(h, 'hex') AS h FROM ${current} LIMIT $1`
         : renderSql(loadSql('postgres', 'diff-plan-sample'), { from: acknowledged, other: current });
     return this.mutex.run(async () => {
       this.checkOpen();
@@ -158,6 +194,7 @@ export class PostgresDiffSession implements DiffSession {
       if (this.disposed) return;
       this.disposed = true;
       try {
+        await this.settleStaging();
         await this.client.query(this.sqlFile('diff-dispose'));
       } catch (err) {
         // The tables stay with a connection we cannot clean: close it (which drops them) rather than pool it.
@@ -166,6 +203,12 @@ export class PostgresDiffSession implements DiffSession {
       }
       this.client.release();
     });
+  }
+
+  private async settleStaging(): Promise<void> {
+    const staging = this.staging;
+    this.staging = undefined;
+    await staging;
   }
 
   private checkOpen(): void {
@@ -192,4 +235,22 @@ export class PostgresDiffSession implements DiffSession {
     const { rows } = await this.client.query<T>(text);
     return rows[0]!;
   }
+}
+
+/**
+ * One staging INSERT's binary parameters (diff-append.sql says why): `n` digests from `from` end to end, one family
+ * code byte each, and `n`.
+ */
+function stagingParams(hashes: readonly string[], families: readonly IdentifierFamily[], from: number, n: number): [Buffer, Buffer, number] {
+  const digests = Buffer.allocUnsafe(n * DIGEST_BYTES);
+  const codes = Buffer.allocUnsafe(n);
+  for (let j = 0; j < n; j++) {
+    const hash = hashes[from + j]!;
+    // Buffer.write stops quietly at the first non-hex character; a short write would stage a wrong digest.
+    if (hash.length !== 2 * DIGEST_BYTES || digests.write(hash, j * DIGEST_BYTES, DIGEST_BYTES, 'hex') !== DIGEST_BYTES) {
+      throw new StateError('PINSYNC_STATE_BAD_HASH', `record ${from + j} of the batch is not a hex SHA-256 digest`);
+    }
+    codes[j] = FAMILY_CODES[families[from + j]!];
+  }
+  return [digests, codes, n];
 }

@@ -24,6 +24,9 @@ import { parsePostgresStateUrl, type PostgresStateUrl } from './postgres-state-u
 
 /** First key of every pinsync sync lock ('pins'); the second is hashtext('<schema>/<sync>'). */
 const LOCK_CLASS = 0x70696e73;
+/** How long a refused runner waits for a holder that just took the lock to name its run, and how often it looks. */
+const HOLDER_NAME_WAIT_MS = 3_000;
+const HOLDER_NAME_POLL_MS = 50;
 
 export interface PostgresStateOptions {
   /** `plan`, `runs`, `doctor`, `auth status`: create and migrate nothing; an absent schema opens as undefined. */
@@ -32,7 +35,16 @@ export interface PostgresStateOptions {
   cipher?: TokenCipher;
   /** Where PINSYNC_STATE_PASSWORD is read; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Bound on connecting and on waiting for a free pooled connection; default 30 s. */
+  connectTimeoutMs?: number;
 }
+
+/**
+ * Connections for the store's own queries (sync records, runs, locks rows, tokens). Each is held for one statement
+ * or one short transaction; diff sessions and locks have connections of their own, so this bound is never the
+ * number of syncs running at once.
+ */
+const POOL_SIZE = 4;
 
 /** A lock this store holds: its own connection, the backend on the server, and the row's owner token. */
 interface HeldLock {
@@ -47,11 +59,12 @@ export class PostgresStateStore extends KyselyStateStore {
   readonly kind = 'postgres';
   private closed = false;
   private readonly held = new Map<string, HeldLock>();
+  /** Diff sessions' connections not yet released; closed with the store. */
+  private readonly sessionClients = new Set<pg.Client>();
 
   private constructor(
     db: Kysely<StateDatabase>,
     cipher: TokenCipher,
-    private readonly pool: pg.Pool,
     private readonly location: PostgresStateUrl,
     private readonly clientConfig: pg.ClientConfig,
   ) {
@@ -66,12 +79,13 @@ export class PostgresStateStore extends KyselyStateStore {
     const location = parsePostgresStateUrl(url, opts.env);
     const cipher = opts.cipher ?? TokenCipher.fromEnv(opts.env?.PINSYNC_STATE_KEY ?? process.env.PINSYNC_STATE_KEY);
     const base = await buildClientConfig(
-      { url: location.connectionUrl, password: location.password, applicationName: 'pinsync-state' },
+      { url: location.connectionUrl, password: location.password, applicationName: 'pinsync-state', connectTimeoutMs: opts.connectTimeoutMs },
       `state ${location.display}`,
     );
     // The state reads timestamps as Dates and counts as text (Number()ed): pg's defaults, not the warehouse's parsers.
     const clientConfig: pg.ClientConfig = { ...base, types: undefined };
-    const pool = new pg.Pool({ ...clientConfig, max: 4 });
+    // connectionTimeoutMillis also bounds a wait for a free pooled connection: it fails (see runtimeError), never hangs.
+    const pool = new pg.Pool({ ...clientConfig, max: POOL_SIZE });
     // An idle pooled connection that dies (server restart) must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => {
@@ -82,7 +96,7 @@ export class PostgresStateStore extends KyselyStateStore {
       client.query(`SET search_path TO ${pg.escapeIdentifier(location.schema)}`).catch(() => undefined);
     });
     const db = new Kysely<StateDatabase>({ dialect: new PostgresDialect({ pool }) });
-    const store = new PostgresStateStore(db, cipher, pool, location, clientConfig);
+    const store = new PostgresStateStore(db, cipher, location, clientConfig);
     try {
       if (opts.readOnly) {
         const found = await sql<{ t: string | null }>`SELECT to_regclass(${`${pg.escapeIdentifier(location.schema)}.schema_migrations`}) AS t`.execute(db);
@@ -179,7 +193,7 @@ export class PostgresStateStore extends KyselyStateStore {
     const syncId = await this.syncIdOrNone(syncName);
     const session = await PostgresDiffSession.create({
       db: this.db,
-      pool: this.pool,
+      pool: { connect: () => this.sessionConnection() },
       schema: this.location.schema,
       syncId,
       verifyLock: (trx) => this.verifyLock(syncName, trx),
@@ -192,7 +206,35 @@ export class PostgresStateStore extends KyselyStateStore {
     this.closed = true;
     for (const lock of this.held.values()) await this.letGo(lock);
     this.held.clear();
+    // A session never disposed would otherwise keep its connection, and the process, alive.
+    for (const client of this.sessionClients) await client.end().catch(() => undefined);
+    this.sessionClients.clear();
     await this.db.destroy();
+  }
+
+  /**
+   * A connection of its own for one diff session, outside the pool: a session holds its connection for the whole
+   * run (its temp tables live there), so sessions taken from the pool would leave the store's own queries waiting
+   * once as many syncs run at once as the pool has connections. `release` closes it, which drops its temp tables.
+   */
+  private async sessionConnection(): Promise<pg.PoolClient> {
+    const client = new pg.Client(this.clientConfig);
+    // A connection that dies mid-session rejects its pending query, which is how the run learns of it; the
+    // 'error' event alone would crash the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query(`SET search_path TO ${pg.escapeIdentifier(this.location.schema)}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    this.sessionClients.add(client);
+    const release = () => {
+      this.sessionClients.delete(client);
+      void client.end().catch(() => undefined);
+    };
+    return Object.assign(client, { release }) as unknown as pg.PoolClient;
   }
 
   protected async liveRunIds(runIds: number[]): Promise<Set<number>> {
@@ -220,7 +262,13 @@ export class PostgresStateStore extends KyselyStateStore {
   }
 
   private async lockHeld(syncName: string): Promise<LockHeldError> {
-    const held = await this.db.selectFrom('locks').selectAll().where('sync_name', '=', syncName).executeTakeFirst();
+    // A holder names itself just after it takes the lock (its row, then its run): two runners started at the same
+    // moment would otherwise see it unnamed. A holder that never names itself is reported as it is after the wait.
+    let held = await this.db.selectFrom('locks').selectAll().where('sync_name', '=', syncName).executeTakeFirst();
+    for (let waited = 0; (held?.run_id ?? null) === null && waited < HOLDER_NAME_WAIT_MS; waited += HOLDER_NAME_POLL_MS) {
+      await new Promise((resolve) => setTimeout(resolve, HOLDER_NAME_POLL_MS));
+      held = await this.db.selectFrom('locks').selectAll().where('sync_name', '=', syncName).executeTakeFirst();
+    }
     if (!held) {
       return new LockHeldError(`sync ${syncName} is already running on another runner of the state ${this.where}; two runs of one sync never run at once — wait for it to finish`);
     }
@@ -241,6 +289,16 @@ export class PostgresStateStore extends KyselyStateStore {
 /** A failure of the server or the connection while the state is in use; anything else is returned as it was. */
 function runtimeError(location: PostgresStateUrl, err: unknown): unknown {
   if (err instanceof PinsyncError || !(err instanceof Error)) return err;
+  // pg.Pool's words for "no pooled connection became free within connectionTimeoutMillis".
+  if (err.message === 'timeout exceeded when trying to connect') {
+    return new StateError(
+      'PINSYNC_STATE_POSTGRES_BUSY',
+      `the Postgres state ${location.display} did not answer in time: all ${POOL_SIZE} of this runner's connections to it stayed busy ` +
+        'until the connect timeout, each waiting on the server (a lock another session holds, or an overloaded server); ' +
+        'check pg_stat_activity on that database for what they wait on, then run again: only batches recorded in the state count as sent',
+      { cause: err },
+    );
+  }
   const code = (err as { code?: unknown }).code;
   const lost =
     (typeof code === 'string' && /^(08|57P)/.test(code)) ||
