@@ -19,6 +19,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY core ./core
 COPY connectors ./connectors
+COPY emulators ./emulators
 COPY cli ./cli
 RUN npm run build
 

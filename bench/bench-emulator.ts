@@ -1,5 +1,5 @@
 /** The emulator in its own process for the benchmark; prints its base URL, runs until killed. */
-import { startEmulator } from '../connectors/pinterest/emulator/emulator-server.js';
+import { startEmulator } from '../emulators/pinterest/emulator-server.js';
 
 const trackMembership = process.argv[2] !== 'false';
 const emulator = await startEmulator({ port: 0, trackMembership });

@@ -16,7 +16,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { parsePostgresStateUrl } from '../connectors/state/postgres/postgres-state-url.js';
-import { buildClientConfig } from '../connectors/warehouses/postgres/postgres-client-config.js';
+import { buildClientConfig } from '../connectors/warehouses/postgres/postgres-config.js';
 
 /** Schema the bench creates (and drops) when the URL names none. */
 export const BENCH_SCHEMA = 'pinsync_bench';

@@ -11,9 +11,9 @@
 import { request } from 'undici';
 import { pinterestDestinationSchema } from '../core/config/destination-schema.js';
 import { silentLogger } from '../core/logger.js';
-import { startEmulator, type RunningEmulator } from '../connectors/pinterest/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../emulators/pinterest/index.js';
 import { createPinterestDestination } from '../connectors/pinterest/create-pinterest-destination.js';
-import { burstOf, DEFAULT_BURST_SECONDS } from '../connectors/pinterest/pinterest-pacing-gate.js';
+import { burstOf, DEFAULT_BURST_SECONDS } from '../connectors/pinterest/pacing/pinterest-pacing-gate.js';
 import { DuckDbStateStore } from '../connectors/state/duckdb/duckdb-state-store.js';
 
 /** What one bench run measured. */

@@ -10,7 +10,7 @@ import { selectSyncs, syncJobFromConfig } from '../core/sync-jobs.js';
 import type { SyncReport } from '../core/sync-report.js';
 import type { Warehouse } from '../core/warehouse.js';
 import { createPinterestDestination } from '../connectors/pinterest/create-pinterest-destination.js';
-import { assertPinterestAuthorized, assertPinterestCredentialsSet } from '../connectors/pinterest/pinterest-oauth-preflight.js';
+import { assertPinterestAuthorized, assertPinterestCredentialsSet } from '../connectors/pinterest/oauth/pinterest-oauth-preflight.js';
 import { openStateStore } from '../connectors/state/open-state-store.js';
 import { createWarehouse } from '../connectors/warehouses/create-warehouse.js';
 import type { CliIo } from './cli-io.js';

@@ -3,7 +3,7 @@
  * problems show up before the job runs (an expired token, a revoked ad account, a list deleted in the Ads UI).
  */
 import { type AudienceDestination, DESTINATION_ERROR_CODES } from './destination.js';
-import { DestinationError } from './errors.js';
+import { DestinationError, messageOf } from './errors.js';
 import { NORMALIZATION_VERSION } from './normalize/normalization-version.js';
 import type { StateStore } from './state-store.js';
 import type { SyncJob } from './sync-job.js';
@@ -122,8 +122,4 @@ export async function diagnoseSync(job: SyncJob, deps: DoctorDeps): Promise<Doct
     }
   });
   return { sync: job.name, checks };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

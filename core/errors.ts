@@ -102,3 +102,17 @@ export class DestinationError extends PinsyncError {
 export function exitCodeOf(err: unknown): ExitCode {
   return err instanceof PinsyncError ? err.exitCode : EXIT.syncFailed;
 }
+
+/**
+ * The text of any thrown value, for messages and logs. Node reports a connection refused on every address of a host
+ * (`localhost` as ::1 and 127.0.0.1) as an AggregateError with an empty message: its parts say what happened.
+ */
+export function messageOf(err: unknown): string {
+  if (err instanceof AggregateError && err.message === '' && err.errors.length > 0) return err.errors.map(messageOf).join('; ');
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A warehouse read ended by the caller's AbortSignal (Ctrl-C, a failed sibling): one code and message for every engine. */
+export function warehouseReadCancelled(who: string, cause?: unknown): WarehouseError {
+  return new WarehouseError('PINSYNC_ABORTED', `${who}: reading the warehouse was cancelled`, { cause });
+}

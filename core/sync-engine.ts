@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { AdaptiveBatchSize, PROBE_AFTER_CLEAN_BATCHES, recordsPerBatch } from './batching.js';
 import { DEFAULT_MAX_IN_FLIGHT, PushPipeline } from './push-pipeline.js';
 import { type AudienceDestination, type AudienceInfo, type CustomerListInfo, DESTINATION_ERROR_CODES } from './destination.js';
-import { DestinationError, EXIT, GuardrailError, InterruptedError, PinsyncError, UsageError, exitCodeOf } from './errors.js';
+import { DestinationError, EXIT, GuardrailError, InterruptedError, PinsyncError, UsageError, exitCodeOf, messageOf } from './errors.js';
 import { evaluateGuardrails } from './guardrails.js';
 import { decideList, type PendingCreate } from './list-adoption.js';
 import { familyOf, REJECT_REASONS, type RejectReason } from './identifier-types.js';
@@ -528,8 +528,4 @@ function emptyReport(job: SyncJob, options: SyncOptions, startedAt: Date): SyncR
     error: undefined,
     exitCode: EXIT.ok,
   };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

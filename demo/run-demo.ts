@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../cli/pinsync.js';
 import { colorAllowed, createPalette } from '../cli/output/ansi.js';
 import { openDuckDb } from '../connectors/duckdb/open-duckdb.js';
-import { startEmulator } from '../connectors/pinterest/emulator/emulator-server.js';
+import { startEmulator } from '../emulators/pinterest/emulator-server.js';
 import { buildSampleWarehouse, churnSampleWarehouse, sampleSyncConfig } from './sample-warehouse.js';
 
 // PINSYNC_DEMO_DIR lets tests run the demo in a folder of their own.

@@ -3,7 +3,7 @@
  * warehouses hold (mixed case, stray whitespace, invalid emails, missing and zeroed device ids, prehashed values).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DEFAULT_AD_ACCOUNT_ID, DEFAULT_TOKEN } from '../connectors/pinterest/emulator/emulator-options.js';
+import { DEFAULT_AD_ACCOUNT_ID, DEFAULT_TOKEN } from '../emulators/pinterest/emulator-options.js';
 
 /** Creates `customers(customer_id, email, gaid, idfa, subscribed)` with `count` rows. */
 export async function buildSampleWarehouse(conn: DuckDBConnection, count: number): Promise<void> {

@@ -20,11 +20,11 @@ import {
   PINSYNC_SCOPES,
   buildAuthorizeUrl,
   randomOAuthState,
-} from '../../connectors/pinterest/pinterest-oauth-authorize-url.js';
-import { OAUTH_ERROR_CODES, reauthorizeAdvice } from '../../connectors/pinterest/pinterest-oauth-errors.js';
-import { inspectPinterestAuth, type PinterestAuthStatus } from '../../connectors/pinterest/pinterest-oauth-status.js';
-import { TokenEndpointError, requestToken } from '../../connectors/pinterest/pinterest-oauth-token-endpoint.js';
-import { configTokenFingerprint, pinterestTokenKey } from '../../connectors/pinterest/pinterest-oauth-tokens.js';
+} from '../../connectors/pinterest/oauth/pinterest-oauth-authorize-url.js';
+import { OAUTH_ERROR_CODES, reauthorizeAdvice } from '../../connectors/pinterest/oauth/pinterest-oauth-errors.js';
+import { inspectPinterestAuth, type PinterestAuthStatus } from '../../connectors/pinterest/oauth/pinterest-oauth-status.js';
+import { TokenEndpointError, requestToken } from '../../connectors/pinterest/oauth/pinterest-oauth-token-endpoint.js';
+import { configTokenFingerprint, pinterestTokenKey } from '../../connectors/pinterest/oauth/pinterest-oauth-tokens.js';
 import { openStateStore } from '../../connectors/state/open-state-store.js';
 import type { CliIo } from '../cli-io.js';
 import { configOption, loadCliConfig } from '../config-source.js';

@@ -3,10 +3,10 @@ import { type DoctorCheck, type DoctorSyncResult, diagnoseSync } from '../../cor
 import { EXIT, exitCodeOf } from '../../core/errors.js';
 import type { StateStore } from '../../core/state-store.js';
 import { selectSyncs, syncJobFromConfig } from '../../core/sync-jobs.js';
-import { PinterestClient } from '../../connectors/pinterest/pinterest-client.js';
-import { inspectPinterestAuth, type PinterestAuthStatus } from '../../connectors/pinterest/pinterest-oauth-status.js';
-import { resolveTokens } from '../../connectors/pinterest/pinterest-oauth-tokens.js';
-import { staticTokenProvider } from '../../connectors/pinterest/pinterest-token-provider.js';
+import { PinterestClient } from '../../connectors/pinterest/http/pinterest-client.js';
+import { inspectPinterestAuth, type PinterestAuthStatus } from '../../connectors/pinterest/oauth/pinterest-oauth-status.js';
+import { resolveTokens } from '../../connectors/pinterest/oauth/pinterest-oauth-tokens.js';
+import { staticTokenProvider } from '../../connectors/pinterest/oauth/pinterest-token-provider.js';
 import { openStateStore } from '../../connectors/state/open-state-store.js';
 import { createWarehouse } from '../../connectors/warehouses/create-warehouse.js';
 import type { CliIo } from '../cli-io.js';

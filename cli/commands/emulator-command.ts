@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { EXIT } from '../../core/errors.js';
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN, DEFAULT_TOKEN, type EmulatorOptions } from '../../connectors/pinterest/emulator/emulator-options.js';
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN, DEFAULT_TOKEN, type EmulatorOptions } from '../../emulators/pinterest/emulator-options.js';
 import {
   checkShare,
   checkWhole,
@@ -15,8 +15,8 @@ import {
   parseQuotaExhausted,
   parseRateLimits,
   type CliFaults,
-} from '../../connectors/pinterest/emulator/fault-spec.js';
-import { runEmulatorFromCli, type EmulatorCliOptions } from '../../connectors/pinterest/emulator/run-emulator-cli.js';
+} from '../../emulators/pinterest/fault-spec.js';
+import { runEmulatorFromCli, type EmulatorCliOptions } from './run-emulator-cli.js';
 import type { CliIo } from '../cli-io.js';
 
 /** The emulator's command-line options. */

@@ -7,13 +7,13 @@ import type { Dispatcher } from 'undici';
 import type { PinterestDestinationConfig } from '../../core/config/destination-schema.js';
 import type { Logger } from '../../core/logger.js';
 import type { StateStore } from '../../core/state-store.js';
-import { PinterestClient } from './pinterest-client.js';
-import { sharedOAuthTokenProvider } from './pinterest-oauth-shared-provider.js';
-import type { PacingClock } from './pinterest-pacing-gate.js';
-import { pacingIdentity, sharedPacingGate } from './pinterest-pacing-registry.js';
-import type { RequestGate } from './pinterest-request-gate.js';
-import type { PinterestRequestEvent } from './pinterest-transport.js';
-import { staticTokenProvider, type TokenProvider } from './pinterest-token-provider.js';
+import { PinterestClient } from './http/pinterest-client.js';
+import { sharedOAuthTokenProvider } from './oauth/pinterest-oauth-shared-provider.js';
+import type { PacingClock } from './pacing/pinterest-pacing-gate.js';
+import { pacingIdentity, sharedPacingGate } from './pacing/pinterest-pacing-registry.js';
+import type { RequestGate } from './http/pinterest-request-gate.js';
+import type { PinterestRequestEvent } from './http/pinterest-transport.js';
+import { staticTokenProvider, type TokenProvider } from './oauth/pinterest-token-provider.js';
 
 /** What the client needs besides its config. */
 export interface PinterestDestinationDeps {

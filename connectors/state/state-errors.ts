@@ -3,7 +3,7 @@
  * with its own code. DuckDB reports these as generic IO errors; these functions recognize its wording.
  */
 import { dirname } from 'node:path';
-import { LockHeldError, PinsyncError, StateError } from '../../core/errors.js';
+import { LockHeldError, PinsyncError, StateError, messageOf } from '../../core/errors.js';
 
 const FIX_PATH = 'point `state:` in the config at a file in a folder pinsync can create and write (e.g. `state: duckdb:.pinsync/state.duckdb`)';
 const DISK_FULL = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
@@ -91,8 +91,4 @@ function diskFull(path: string, dir: string, err: unknown): StateError {
       'then run again: only batches Pinterest acknowledged are recorded, so the next run sends what is missing',
     { cause: err },
   );
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/pinsync.js';
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../../connectors/pinterest/emulator/emulator-options.js';
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../../emulators/pinterest/emulator-options.js';
 import { makePeople, SyncFixture, TOKEN } from '../helpers/sync-fixture.js';
 
 let fx: SyncFixture;

@@ -4,7 +4,7 @@
  * Cheap enough to end any end-to-end test with: bodies in the exchange log are already compacted (long `records`
  * strings cut to 1 KiB; only their type matters to the schema) and validators are compiled once per process.
  */
-import type { Exchange } from '../../connectors/pinterest/emulator/exchange-log.js';
+import type { Exchange } from '../../emulators/pinterest/exchange-log.js';
 import { openApiValidator, type SpecViolation, type ValidationOptions } from './openapi-validator.js';
 
 /** What to check. */

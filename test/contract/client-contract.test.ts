@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { pinterestDestinationSchema } from '../../core/config/destination-schema.js';
 import type { StateStore, StoredTokens } from '../../core/state-store.js';
-import { PinterestOAuthTokenProvider } from '../../connectors/pinterest/pinterest-oauth-provider.js';
+import { PinterestOAuthTokenProvider } from '../../connectors/pinterest/oauth/pinterest-oauth-provider.js';
 
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
-import { PinterestClient } from '../../connectors/pinterest/pinterest-client.js';
+import { startEmulator } from '../../emulators/pinterest/emulator-server.js';
+import type { RunningEmulator } from '../../emulators/pinterest/running-emulator.js';
+import { PinterestClient } from '../../connectors/pinterest/http/pinterest-client.js';
 import { PINTEREST_LIST_PAGE_SIZE } from '../../connectors/pinterest/pinterest-config.js';
-import { PinterestError } from '../../connectors/pinterest/pinterest-errors.js';
-import { staticTokenProvider } from '../../connectors/pinterest/pinterest-token-provider.js';
+import { PinterestError } from '../../connectors/pinterest/http/pinterest-errors.js';
+import { staticTokenProvider } from '../../connectors/pinterest/oauth/pinterest-token-provider.js';
 import { hexRecords, tokenRequest } from '../emulator/helpers/emulator-http.js';
 import { assertSpecCompliant } from './assert-spec-compliant.js';
 

@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
-import type { Exchange } from '../../connectors/pinterest/emulator/exchange-log.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
+import { startEmulator } from '../../emulators/pinterest/emulator-server.js';
+import type { Exchange } from '../../emulators/pinterest/exchange-log.js';
+import type { RunningEmulator } from '../../emulators/pinterest/running-emulator.js';
 import { audiencesPath, call, hexRecords, listsPath, tokenRequest, type ApiResponse } from '../emulator/helpers/emulator-http.js';
 import { assertSpecCompliant, specViolations } from './assert-spec-compliant.js';
 import { openApiValidator } from './openapi-validator.js';

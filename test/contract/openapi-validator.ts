@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 
-import type { Exchange } from '../../connectors/pinterest/emulator/exchange-log.js';
+import type { Exchange } from '../../emulators/pinterest/exchange-log.js';
 import { SUPPLEMENTAL_SCHEMAS } from './supplemental-schemas.js';
 import { undeclaredProperties, type SchemaResolver } from './undeclared-properties.js';
 

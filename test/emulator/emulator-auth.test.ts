@@ -3,8 +3,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
+import { startEmulator } from '../../emulators/pinterest/emulator-server.js';
+import type { RunningEmulator } from '../../emulators/pinterest/running-emulator.js';
 import { call } from './helpers/emulator-http.js';
 import { responseSchemaErrors } from '../contract/openapi-validator.js';
 

@@ -16,9 +16,9 @@ import {
   parseFaultSpec,
   parseQuotaExhausted,
   parseRateLimits,
-} from '../../connectors/pinterest/emulator/fault-spec.js';
-import { runEmulatorFromCli } from '../../connectors/pinterest/emulator/run-emulator-cli.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
+} from '../../emulators/pinterest/fault-spec.js';
+import { runEmulatorFromCli } from '../../cli/commands/run-emulator-cli.js';
+import type { RunningEmulator } from '../../emulators/pinterest/running-emulator.js';
 import { call, createList } from './helpers/emulator-http.js';
 
 function sink(): { text: string; write(t: string): void } {

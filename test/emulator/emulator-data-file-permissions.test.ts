@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
+import { startEmulator } from '../../emulators/pinterest/emulator-server.js';
 import { createList, hexRecords } from './helpers/emulator-http.js';
 
 let dir: string;

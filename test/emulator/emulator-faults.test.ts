@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
+import { startEmulator } from '../../emulators/pinterest/emulator-server.js';
+import type { RunningEmulator } from '../../emulators/pinterest/running-emulator.js';
 import { call, createList, hexRecords, listsPath } from './helpers/emulator-http.js';
 import { watchArrivals } from '../helpers/request-arrivals.js';
 

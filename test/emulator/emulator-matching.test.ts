@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { audiencesPath, call, createList, hexRecords, listsPath } from './helpers/emulator-http.js';
 import { useEmulator } from './helpers/use-emulator.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
+import type { RunningEmulator } from '../../emulators/pinterest/running-emulator.js';
 
 const start = useEmulator();
 const status = async (e: RunningEmulator, id: string): Promise<string> => (await call(e, 'GET', listsPath(e, id))).body.status;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { call, listsPath, tokenRequest } from './helpers/emulator-http.js';
 import { useEmulator } from './helpers/use-emulator.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
+import type { RunningEmulator } from '../../emulators/pinterest/running-emulator.js';
 
 const REDIRECT = 'https://example.invalid/oauth/callback';
 const AUTH_FAILED = { code: 2, message: 'Authentication failed.' };

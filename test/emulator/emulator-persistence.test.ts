@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
+import { startEmulator } from '../../emulators/pinterest/emulator-server.js';
 import { audiencesPath, call, createList, hexRecords, listsPath, tokenRequest } from './helpers/emulator-http.js';
 
 let dir: string;

@@ -4,11 +4,11 @@
  */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 
-import { MESSAGES } from '../../connectors/pinterest/emulator/api-errors.js';
+import { MESSAGES } from '../../emulators/pinterest/api-errors.js';
 import { call, listsPath, tokenRequest } from './helpers/emulator-http.js';
 import { useEmulator } from './helpers/use-emulator.js';
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
+import type { RunningEmulator } from '../../emulators/pinterest/running-emulator.js';
+import { startEmulator } from '../../emulators/pinterest/emulator-server.js';
 
 const start = useEmulator();
 const write = (e: RunningEmulator, token?: string) => call(e, 'POST', listsPath(e), { json: { name: 'l', records: 'a' }, ...(token ? { token } : {}) });

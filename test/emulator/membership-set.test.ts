@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { MembershipSet } from '../../connectors/pinterest/emulator/membership-set.js';
+import { MembershipSet } from '../../emulators/pinterest/membership-set.js';
 import { hexRecords } from './helpers/emulator-http.js';
 
 /** Deterministic PRNG so a failure can be replayed. */

@@ -3,7 +3,7 @@
  * logged after their answer. Tests use it to act while a request is held, and to wait on events instead of
  * polling the clock: every wait has a deadline that fails the test with what it was waiting for.
  */
-import type { RunningEmulator } from '../../connectors/pinterest/emulator/running-emulator.js';
+import type { RunningEmulator } from '../../emulators/pinterest/running-emulator.js';
 
 /** A request as it arrived: method and path only (the body is not read yet). */
 export interface Arrival {

@@ -14,9 +14,9 @@ import type { IdentifierType } from '../../core/identifier-types.js';
 import type { SyncReport } from '../../core/sync-report.js';
 import { openDuckDb } from '../../connectors/duckdb/open-duckdb.js';
 import { type CliResult, runCli } from './run-cli.js';
-import { startEmulator } from '../../connectors/pinterest/emulator/emulator-server.js';
+import { startEmulator } from '../../emulators/pinterest/emulator-server.js';
 import { assertSpecCompliant } from '../contract/assert-spec-compliant.js';
-import type { EmulatorOptions } from '../../connectors/pinterest/emulator/emulator-options.js';
+import type { EmulatorOptions } from '../../emulators/pinterest/emulator-options.js';
 import { DuckDbStateStore } from '../../connectors/state/duckdb/duckdb-state-store.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

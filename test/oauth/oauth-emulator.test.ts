@@ -13,10 +13,10 @@ import { authCommand } from '../../cli/commands/auth-command.js';
 import { pinterestDestinationSchema, type PinterestDestinationConfig } from '../../core/config/destination-schema.js';
 import { PinsyncError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
-import { startEmulator, type RunningEmulator } from '../../connectors/pinterest/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../../emulators/pinterest/index.js';
 import { createPinterestDestination } from '../../connectors/pinterest/create-pinterest-destination.js';
-import { pinterestTokenKey } from '../../connectors/pinterest/pinterest-oauth-tokens.js';
-import { openRequestGate } from '../../connectors/pinterest/pinterest-request-gate.js';
+import { pinterestTokenKey } from '../../connectors/pinterest/oauth/pinterest-oauth-tokens.js';
+import { openRequestGate } from '../../connectors/pinterest/http/pinterest-request-gate.js';
 import { DuckDbStateStore } from '../../connectors/state/duckdb/duckdb-state-store.js';
 
 const RECORDS = ['b'.repeat(64)];

@@ -12,9 +12,9 @@ import { PinsyncError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { StoredTokens } from '../../core/state-store.js';
 import { createPinterestDestination } from '../../connectors/pinterest/create-pinterest-destination.js';
-import { PinterestOAuthTokenProvider } from '../../connectors/pinterest/pinterest-oauth-provider.js';
-import { configTokenFingerprint, pinterestTokenKey } from '../../connectors/pinterest/pinterest-oauth-tokens.js';
-import { openRequestGate } from '../../connectors/pinterest/pinterest-request-gate.js';
+import { PinterestOAuthTokenProvider } from '../../connectors/pinterest/oauth/pinterest-oauth-provider.js';
+import { configTokenFingerprint, pinterestTokenKey } from '../../connectors/pinterest/oauth/pinterest-oauth-tokens.js';
+import { openRequestGate } from '../../connectors/pinterest/http/pinterest-request-gate.js';
 import { DuckDbStateStore } from '../../connectors/state/duckdb/duckdb-state-store.js';
 import { AD_ACCOUNT, CLIENT_ID, CLIENT_SECRET, startFakePinterest, type FakePinterest } from './helpers/fake-pinterest-oauth.js';
 

@@ -1,6 +1,6 @@
 /** `requestToken` on a scripted server: request shape, response parsing, failure kinds, redaction. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requestToken, TokenEndpointError } from '../../connectors/pinterest/pinterest-oauth-token-endpoint.js';
+import { requestToken, TokenEndpointError } from '../../connectors/pinterest/oauth/pinterest-oauth-token-endpoint.js';
 import { startScriptedServer, type ScriptedServer } from '../pinterest-client/helpers/scripted-server.js';
 
 const NOW = Date.UTC(2025, 0, 1);

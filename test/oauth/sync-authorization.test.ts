@@ -3,7 +3,7 @@
  * consumed by a run that died before storing the rotated one, and an app that was never authorized at all.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pinterestTokenKey } from '../../connectors/pinterest/pinterest-oauth-tokens.js';
+import { pinterestTokenKey } from '../../connectors/pinterest/oauth/pinterest-oauth-tokens.js';
 import { DuckDbStateStore } from '../../connectors/state/duckdb/duckdb-state-store.js';
 import { runCli } from '../helpers/run-cli.js';
 import { AD_ACCOUNT, SyncFixture, expectedHashes, makePeople } from '../helpers/sync-fixture.js';

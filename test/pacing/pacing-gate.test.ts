@@ -3,9 +3,9 @@
  * the bucket allows, aborts give their token back, and the registry shares one gate per quota.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { PacingGate, burstOf } from '../../connectors/pinterest/pinterest-pacing-gate.js';
-import { pacingIdentity, resetPacingRegistry, sharedPacingGate } from '../../connectors/pinterest/pinterest-pacing-registry.js';
-import type { RateLimitCategory } from '../../connectors/pinterest/pinterest-request-gate.js';
+import { PacingGate, burstOf } from '../../connectors/pinterest/pacing/pinterest-pacing-gate.js';
+import { pacingIdentity, resetPacingRegistry, sharedPacingGate } from '../../connectors/pinterest/pacing/pinterest-pacing-registry.js';
+import type { RateLimitCategory } from '../../connectors/pinterest/http/pinterest-request-gate.js';
 import { VirtualClock } from './helpers/virtual-clock.js';
 
 afterEach(() => resetPacingRegistry());

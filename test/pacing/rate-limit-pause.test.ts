@@ -4,10 +4,10 @@
  * first test runs the real client over HTTP against the emulator; the second checks the gate on a virtual clock.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../connectors/pinterest/emulator/index.js';
-import { PacingGate } from '../../connectors/pinterest/pinterest-pacing-gate.js';
-import { PinterestClient } from '../../connectors/pinterest/pinterest-client.js';
-import { staticTokenProvider } from '../../connectors/pinterest/pinterest-token-provider.js';
+import { startEmulator, type RunningEmulator } from '../../emulators/pinterest/index.js';
+import { PacingGate } from '../../connectors/pinterest/pacing/pinterest-pacing-gate.js';
+import { PinterestClient } from '../../connectors/pinterest/http/pinterest-client.js';
+import { staticTokenProvider } from '../../connectors/pinterest/oauth/pinterest-token-provider.js';
 import { isListPatch, watchArrivals } from '../helpers/request-arrivals.js';
 import { VirtualClock } from './helpers/virtual-clock.js';
 

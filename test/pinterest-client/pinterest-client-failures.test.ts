@@ -5,8 +5,8 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PinsyncError } from '../../core/errors.js';
-import { PINTEREST_ERROR_CODES as CODES } from '../../connectors/pinterest/pinterest-errors.js';
-import type { TokenProvider } from '../../connectors/pinterest/pinterest-token-provider.js';
+import { PINTEREST_ERROR_CODES as CODES } from '../../connectors/pinterest/http/pinterest-errors.js';
+import type { TokenProvider } from '../../connectors/pinterest/oauth/pinterest-token-provider.js';
 import { NOW, TEST_TOKEN, customerListJson, makeClient, rejectionOf } from './helpers/client-fixture.js';
 import { startScriptedServer, type Reply, type ScriptedServer } from './helpers/scripted-server.js';
 

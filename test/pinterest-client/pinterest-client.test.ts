@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import { DestinationError } from '../../core/errors.js';
-import { PINTEREST_ERROR_CODES } from '../../connectors/pinterest/pinterest-errors.js';
+import { PINTEREST_ERROR_CODES } from '../../connectors/pinterest/http/pinterest-errors.js';
 import { AD_ACCOUNT, TEST_TOKEN, customerListJson, makeClient, rejectionOf } from './helpers/client-fixture.js';
 import { startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
 

@@ -1,14 +1,14 @@
 /** The pure retry policy and error helpers, branch by branch. */
 import { describe, expect, it } from 'vitest';
 import { PINTEREST_DEFAULT_RETRY } from '../../connectors/pinterest/pinterest-config.js';
-import { parseErrorBody, redactSecrets } from '../../connectors/pinterest/pinterest-errors.js';
+import { parseErrorBody, redactSecrets } from '../../connectors/pinterest/http/pinterest-errors.js';
 import {
   backoffDelayMs,
   decideRetry,
   looksTooLarge,
   rateLimitResetMs,
   type AttemptFailure,
-} from '../../connectors/pinterest/pinterest-retry-policy.js';
+} from '../../connectors/pinterest/http/pinterest-retry-policy.js';
 
 const cfg = PINTEREST_DEFAULT_RETRY;
 const now = 1_700_000_000_000;

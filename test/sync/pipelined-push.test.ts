@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { RequestLogEntry } from '../../connectors/pinterest/emulator/request-log.js';
+import type { RequestLogEntry } from '../../emulators/pinterest/request-log.js';
 import { isListPatch, watchArrivals } from '../helpers/request-arrivals.js';
 import { expectedHashes, makePeople, type Person, type SyncFixture, useSyncFixture } from '../helpers/sync-fixture.js';
 

@@ -4,7 +4,7 @@
  * `batch.maxBytes` bounding each request body. Counted against the emulator's request log and its membership.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RequestLogEntry } from '../../connectors/pinterest/emulator/request-log.js';
+import type { RequestLogEntry } from '../../emulators/pinterest/request-log.js';
 import { expectedHashes, makePeople, type Person, SyncFixture } from '../helpers/sync-fixture.js';
 
 let fx: SyncFixture | undefined;

@@ -10,7 +10,7 @@ import type { Client } from 'pg';
 import { WarehouseError } from '../../core/errors.js';
 import { createWarehouse } from '../../connectors/warehouses/create-warehouse.js';
 import { toWarehouseError } from '../../connectors/warehouses/postgres/postgres-errors.js';
-import { PostgresRecord } from '../../connectors/warehouses/postgres/postgres-type-parsers.js';
+import { PostgresRecord } from '../../connectors/warehouses/postgres/postgres-cell-values.js';
 import { PostgresWarehouse, type PostgresWarehouseOptions } from '../../connectors/warehouses/postgres/postgres-warehouse.js';
 import { normalizeIdentifier } from '../../core/normalize/normalize-identifier.js';
 import type { RowBatch } from '../../core/warehouse.js';

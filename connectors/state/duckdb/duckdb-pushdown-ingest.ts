@@ -4,7 +4,7 @@
  * diff session's `stage_groups` table (or, for a summary-only plan, is only counted).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { PinsyncError, WarehouseError } from '../../../core/errors.js';
+import { PinsyncError, messageOf, warehouseReadCancelled } from '../../../core/errors.js';
 import type { RejectReason } from '../../../core/identifier-types.js';
 import { familyOf } from '../../../core/identifier-types.js';
 import { resolveResultColumns } from '../../../core/result-columns.js';
@@ -12,7 +12,8 @@ import type { PushdownQuery } from '../../../core/state-store.js';
 import type { ColumnStats } from '../../../core/sync-report.js';
 import { cellKindOf, type DuckDbCellKind } from '../../duckdb/duckdb-cell-kind.js';
 import { installNormalizationMacros, normalizationPipelineSql } from '../../duckdb/duckdb-normalization.js';
-import { assertWarehouseFileExists, duckDbOpenError, duckDbQueryError, setFileSearchPathSql } from '../../duckdb/duckdb-warehouse-file.js';
+import { duckDbOpenError, duckDbQueryError } from '../../warehouses/duckdb/duckdb-errors.js';
+import { assertWarehouseFileExists, setFileSearchPathSql } from '../../warehouses/duckdb/duckdb-warehouse-file.js';
 import { loadSql, renderSql } from '../../sql-files.js';
 import { FAMILY_CODES } from '../membership-family-codes.js';
 import type { Mutex } from './mutex.js';
@@ -159,7 +160,7 @@ async function withAttachedWarehouse(
       if (query.fileSearchPath !== undefined) await conn.run(setFileSearchPathSql(query.fileSearchPath));
       await fn();
     } catch (err) {
-      if (signal?.aborted) throw new WarehouseError('PINSYNC_ABORTED', `${who}: reading the warehouse was cancelled`, { cause: err });
+      if (signal?.aborted) throw warehouseReadCancelled(who, err);
       throw err instanceof PinsyncError ? err : duckDbQueryError(who, err);
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -198,8 +199,4 @@ function atUserLines(message: string, statement: string, userSql: string): strin
   const prefixShift = `LINE ${context[1]}: `.length - `LINE ${line}: `.length;
   const caret = context[3] !== undefined ? `\n${' '.repeat(Math.max(0, context[3].length - prefixShift))}^` : '';
   return `${before}\n\nLINE ${line}: ${context[2]}${caret}${message.slice(context.index + context[0].length)}`;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Kysely } from 'kysely';
-import { PinsyncError, StateError } from '../../../core/errors.js';
+import { PinsyncError, StateError, messageOf } from '../../../core/errors.js';
 import type { DiffSession, LockOwner, SyncLock } from '../../../core/state-store.js';
 import { KyselyStateStore, lockHeldError, writeLockRow } from '../kysely-state-store.js';
 import { TokenCipher } from '../token-cipher.js';
@@ -210,9 +210,4 @@ export class DuckDbStateStore extends KyselyStateStore {
       this.umask.release();
     }
   }
-}
-
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

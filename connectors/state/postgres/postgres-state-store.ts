@@ -13,7 +13,7 @@ import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { LockHeldError, PinsyncError, StateError } from '../../../core/errors.js';
 import type { DiffSession, LockOwner, SyncLock } from '../../../core/state-store.js';
-import { buildClientConfig } from '../../warehouses/postgres/postgres-client-config.js';
+import { buildClientConfig } from '../../warehouses/postgres/postgres-config.js';
 import { KyselyStateStore, lockHeldError, writeLockRow } from '../kysely-state-store.js';
 import { translateRejections } from '../state-errors.js';
 import { checkStateVersion, migrateState } from '../state-migrations.js';

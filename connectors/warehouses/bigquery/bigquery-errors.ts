@@ -3,7 +3,7 @@
  * fix. BigQuery's API errors carry `errors[].reason` (notFound, invalidQuery, accessDenied, bytesBilledLimitExceeded,
  * ...); the HTTP status is missing when the failure came back inside a job's `status.errors`, so the reason decides.
  */
-import { WarehouseError } from '../../../core/errors.js';
+import { WarehouseError, messageOf } from '../../../core/errors.js';
 import { scrubErrorText } from '../../../core/scrub-error-text.js';
 
 /** Who the failing operation ran for and what it was, so messages name the sync and the limit that applied. */
@@ -40,11 +40,6 @@ export function isRetryableJobFailure(err: unknown): boolean {
 export function afterAttempts(err: WarehouseError, attempts: number): WarehouseError {
   if (attempts <= 1) return err;
   return new WarehouseError(err.code, `${err.message} (gave up after ${attempts} attempts, each a new BigQuery job)`, { cause: err.cause });
-}
-
-/** The iteration was cancelled through the caller's AbortSignal. */
-export function bigQueryAbortedError(who: string, cause?: unknown): WarehouseError {
-  return new WarehouseError('PINSYNC_ABORTED', `${who}: reading the warehouse was cancelled`, { cause });
 }
 
 /** The job was still running when the connector's own deadline passed (it has been cancelled). */
@@ -134,8 +129,4 @@ function networkCode(err: unknown): string | undefined {
 function isMissingKeyFile(err: unknown): boolean {
   const e = err as { code?: unknown; syscall?: unknown } | null;
   return e?.code === 'ENOENT' && e.syscall === 'open';
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -11,9 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import type { BigQuery, BigQueryOptions, Job, QueryResultsOptions, Table } from '@google-cloud/bigquery';
 import type { AuthClient } from 'google-auth-library';
+import { warehouseReadCancelled } from '../../../core/errors.js';
 import type { RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
-import { afterAttempts, bigQueryAbortedError, bigQueryTimeoutError, isRetryableJobFailure, toBigQueryError, type BigQueryErrorContext } from './bigquery-errors.js';
-import { INT64_AS_STRING, toCell, type BigQuerySchemaField } from './bigquery-values.js';
+import { afterAttempts, bigQueryTimeoutError, isRetryableJobFailure, toBigQueryError, type BigQueryErrorContext } from './bigquery-errors.js';
+import { INT64_AS_STRING, toCell, type BigQuerySchemaField } from './bigquery-cell-values.js';
 import { abortable } from '../abortable.js';
 
 export interface BigQueryWarehouseOptions {
@@ -66,7 +67,7 @@ export class BigQueryWarehouse implements Warehouse {
     const ctx = this.errorContext(who);
     try {
       const bq = await this.bigQuery();
-      await abortable(bq.createQueryJob({ query: 'SELECT 1', dryRun: true, ...this.locationOption() }), opts.signal, () => bigQueryAbortedError(who, opts.signal?.reason));
+      await abortable(bq.createQueryJob({ query: 'SELECT 1', dryRun: true, ...this.locationOption() }), opts.signal, () => warehouseReadCancelled(who, opts.signal?.reason));
     } catch (err) {
       throw toBigQueryError(err, ctx);
     }
@@ -76,7 +77,7 @@ export class BigQueryWarehouse implements Warehouse {
     const who = `sync ${req.syncName}`;
     try {
       const bq = await this.bigQuery();
-      const [, response] = await abortable(bq.createQueryJob({ query: req.sql, dryRun: true, ...this.locationOption() }), req.signal, () => bigQueryAbortedError(who, req.signal?.reason));
+      const [, response] = await abortable(bq.createQueryJob({ query: req.sql, dryRun: true, ...this.locationOption() }), req.signal, () => warehouseReadCancelled(who, req.signal?.reason));
       const bytes = response?.statistics?.totalBytesProcessed ?? response?.statistics?.query?.totalBytesProcessed;
       return bytes === undefined || bytes === null ? undefined : Number(bytes);
     } catch (err) {
@@ -87,7 +88,7 @@ export class BigQueryWarehouse implements Warehouse {
   async *read(req: WarehouseReadRequest): AsyncIterable<RowBatch> {
     const who = `sync ${req.syncName}`;
     const ctx = this.errorContext(who);
-    if (req.signal?.aborted) throw bigQueryAbortedError(who, req.signal.reason);
+    if (req.signal?.aborted) throw warehouseReadCancelled(who, req.signal.reason);
     let bq: BigQuery;
     try {
       bq = await this.bigQuery();
@@ -110,7 +111,7 @@ export class BigQueryWarehouse implements Warehouse {
         if (ahead === undefined) return;
         page = await ahead;
         // The prefetch may have landed before an abort: an aborted read hands over nothing more.
-        if (req.signal?.aborted) throw bigQueryAbortedError(who, req.signal.reason);
+        if (req.signal?.aborted) throw warehouseReadCancelled(who, req.signal.reason);
         if (page.schema.length > 0) schema = page.schema;
       }
     } finally {
@@ -151,7 +152,7 @@ export class BigQueryWarehouse implements Warehouse {
       ...this.locationOption(),
     });
     try {
-      const [job] = await abortable(creating, req.signal, () => bigQueryAbortedError(ctx.who, req.signal?.reason));
+      const [job] = await abortable(creating, req.signal, () => warehouseReadCancelled(ctx.who, req.signal?.reason));
       return job;
     } catch (err) {
       // Aborted while jobs.insert was in flight: the job may still come into being, so stop it once it does.
@@ -190,7 +191,7 @@ export class BigQueryWarehouse implements Warehouse {
 
   private async getPage(job: Job, req: WarehouseReadRequest, ctx: BigQueryErrorContext, pageToken: string | undefined): Promise<Page> {
     const query: QueryResultsOptions = { maxResults: req.batchSize, autoPaginate: false, wrapIntegers: INT64_AS_STRING, ...(pageToken !== undefined && { pageToken }) };
-    const [rows, next, response] = (await abortable(job.getQueryResults(query), req.signal, () => bigQueryAbortedError(ctx.who, req.signal?.reason))) as [
+    const [rows, next, response] = (await abortable(job.getQueryResults(query), req.signal, () => warehouseReadCancelled(ctx.who, req.signal?.reason))) as [
       unknown[],
       QueryResultsOptions | null,
       PageResponse | undefined,
@@ -301,5 +302,5 @@ function labelValue(name: string): string {
 function sleep(ms: number, signal: AbortSignal | undefined, who: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const slept = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return abortable(slept, signal, () => bigQueryAbortedError(who, signal?.reason)).finally(() => clearTimeout(timer));
+  return abortable(slept, signal, () => warehouseReadCancelled(who, signal?.reason)).finally(() => clearTimeout(timer));
 }

@@ -3,11 +3,13 @@
  * for queries that read CSV/Parquet themselves. Results stream chunk by chunk; only one batch is ever held.
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { WarehouseError } from '../../../core/errors.js';
+import { warehouseReadCancelled } from '../../../core/errors.js';
 import type { AttachableDuckDb, RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
 import { openDuckDb } from '../../duckdb/open-duckdb.js';
+import { ColumnBatcher } from '../column-batcher.js';
 import { chunkCells } from './duckdb-cell-values.js';
-import { assertWarehouseFileExists, duckDbOpenError, duckDbQueryError, setFileSearchPathSql } from '../../duckdb/duckdb-warehouse-file.js';
+import { duckDbOpenError, duckDbQueryError } from './duckdb-errors.js';
+import { assertWarehouseFileExists, setFileSearchPathSql } from './duckdb-warehouse-file.js';
 
 export interface DuckDbWarehouseOptions {
   /** The warehouse's name in the config, for errors that concern no particular sync (`check`). */
@@ -65,17 +67,15 @@ export class DuckDbWarehouse implements Warehouse {
     const onAbort = () => conn.interrupt();
     req.signal?.addEventListener('abort', onAbort);
     try {
-      const aborted = () => new WarehouseError('PINSYNC_ABORTED', `sync ${req.syncName}: reading the warehouse was cancelled`);
+      const aborted = () => warehouseReadCancelled(`sync ${req.syncName}`);
       let result;
       try {
         result = await conn.stream(req.sql);
       } catch (err) {
         throw req.signal?.aborted ? aborted() : duckDbQueryError(`sync ${req.syncName}`, err);
       }
-      const columnNames = result.columnNames();
       const columnTypes = result.columnTypes();
-      let columns: unknown[][] = columnNames.map(() => []);
-      let rowCount = 0;
+      const batcher = new ColumnBatcher(result.columnNames(), req.batchSize);
       for (;;) {
         let chunk;
         try {
@@ -87,26 +87,13 @@ export class DuckDbWarehouse implements Warehouse {
         if (req.signal?.aborted) throw aborted();
         if (!chunk || chunk.rowCount === 0) break;
         // By column type: exact decimals as text, JSON unwrapped, BLOB as bytes (see duckdb-cell-values.ts).
-        const values = chunkCells(chunk, columnTypes);
-        let offset = 0;
-        while (offset < chunk.rowCount) {
-          const take = Math.min(req.batchSize - rowCount, chunk.rowCount - offset);
-          for (let c = 0; c < columns.length; c++) {
-            const src = values[c]!;
-            const dst = columns[c]!;
-            for (let r = offset; r < offset + take; r++) dst.push(src[r]);
-          }
-          rowCount += take;
-          offset += take;
-          if (rowCount === req.batchSize) {
-            if (req.signal?.aborted) throw aborted();
-            yield { columnNames, columns, rowCount };
-            columns = columnNames.map(() => []);
-            rowCount = 0;
-          }
+        for (const batch of batcher.appendColumns(chunkCells(chunk, columnTypes), chunk.rowCount)) {
+          if (req.signal?.aborted) throw aborted();
+          yield batch;
         }
       }
-      if (rowCount > 0) yield { columnNames, columns, rowCount };
+      const rest = batcher.rest();
+      if (rest) yield rest;
     } finally {
       req.signal?.removeEventListener('abort', onAbort);
       conn.closeSync();

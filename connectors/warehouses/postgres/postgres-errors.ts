@@ -4,7 +4,7 @@
  * contain the URL or the password.
  */
 import { DatabaseError } from 'pg';
-import { WarehouseError } from '../../../core/errors.js';
+import { WarehouseError, messageOf } from '../../../core/errors.js';
 import { scrubErrorText } from '../../../core/scrub-error-text.js';
 
 /** Where and for whom the failing operation ran, so the message can name the sync and the server. */
@@ -23,11 +23,6 @@ export interface PgErrorContext {
 
 // Node's socket-level failures: nothing answered at that address, so the fix is the host/port/network, not SQL.
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE']);
-
-/** The iteration was cancelled through the caller's AbortSignal. */
-export function pgAbortedError(who: string, cause?: unknown): WarehouseError {
-  return new WarehouseError('PINSYNC_ABORTED', `${who}: reading the warehouse was cancelled`, { cause });
-}
 
 /** Classifies a failure from `pg`; see the module comment. */
 export function toWarehouseError(err: unknown, ctx: PgErrorContext): WarehouseError {
@@ -106,9 +101,4 @@ function isTlsFailure(err: unknown, message: string): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /CERT|TLS|SSL/.test(code)) return true;
   return /\bSSL\b|\bTLS\b|certificate/i.test(message);
-}
-
-function messageOf(err: unknown): string {
-  if (err instanceof AggregateError && err.message === '' && err.errors.length > 0) return err.errors.map(messageOf).join('; ');
-  return err instanceof Error ? err.message : String(err);
 }

@@ -24,14 +24,16 @@
  *   such cap, so `maxFetchRows` may raise it there.
  * - `cursor_tuple_fraction` does not exist, so it is not set; SUPER and VARBYTE are parsed like JSON and bytea.
  * - `statement_timeout` exists but a WLM query timeout may cancel first; either surfaces as a WarehouseError.
- * - int8/numeric arrive as text exactly as on Postgres (see postgres-type-parsers.ts for every type).
+ * - int8/numeric arrive as text exactly as on Postgres (see postgres-cell-values.ts for every type).
  */
 import type { Client, ClientConfig, FieldDef, QueryArrayResult, QueryResult } from 'pg';
 import type { RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
-import { buildClientConfig, type PostgresConnectionOptions } from './postgres-client-config.js';
+import { ColumnBatcher } from '../column-batcher.js';
+import { buildClientConfig, type PostgresConnectionOptions } from './postgres-config.js';
 import { cancelBackend, closeClient, connectClient } from './postgres-connection.js';
-import { type PgErrorContext, pgAbortedError, toWarehouseError } from './postgres-errors.js';
-import { learnTypes, pinsyncPgTypes, ReadTypes } from './postgres-type-parsers.js';
+import { warehouseReadCancelled } from '../../../core/errors.js';
+import { type PgErrorContext, toWarehouseError } from './postgres-errors.js';
+import { learnTypes, pinsyncPgTypes, ReadTypes } from './postgres-cell-values.js';
 
 /** Redshift single-node clusters refuse `FETCH FORWARD n` with n above this. */
 export const REDSHIFT_MAX_FETCH_ROWS = 1000;
@@ -59,11 +61,11 @@ export class PostgresWarehouse implements Warehouse {
     const ctx = this.errorContext(who, config, 'connect');
     let client: Client | undefined;
     try {
-      client = await connectClient(config, opts.signal, () => pgAbortedError(who));
+      client = await connectClient(config, opts.signal, () => warehouseReadCancelled(who));
       ctx.phase = 'query';
       await client.query('SELECT 1');
     } catch (err) {
-      throw opts.signal?.aborted ? pgAbortedError(who, err) : toWarehouseError(err, ctx);
+      throw opts.signal?.aborted ? warehouseReadCancelled(who, err) : toWarehouseError(err, ctx);
     } finally {
       if (client) await closeClient(client);
     }
@@ -72,7 +74,7 @@ export class PostgresWarehouse implements Warehouse {
   async *read(req: WarehouseReadRequest): AsyncIterable<RowBatch> {
     const who = `sync ${req.syncName}`;
     const { signal } = req;
-    if (signal?.aborted) throw pgAbortedError(who);
+    if (signal?.aborted) throw warehouseReadCancelled(who);
     const config = await this.config(who);
     const ctx = this.errorContext(who, config, 'connect');
 
@@ -87,7 +89,7 @@ export class PostgresWarehouse implements Warehouse {
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
         cancel();
-        reject(pgAbortedError(who));
+        reject(warehouseReadCancelled(who));
       };
     });
     aborted.catch(() => {});
@@ -98,7 +100,7 @@ export class PostgresWarehouse implements Warehouse {
     let prefetch: { result: Promise<QueryArrayResult>; settled: boolean } | undefined;
     let healthy = true;
     try {
-      client = await connectClient(config, signal, () => pgAbortedError(who));
+      client = await connectClient(config, signal, () => warehouseReadCancelled(who));
       ctx.phase = 'query';
       const session = await untilAborted(startSession(client, this.options.statementTimeoutMs));
       pid = session.pid;
@@ -119,41 +121,27 @@ export class PostgresWarehouse implements Warehouse {
       };
 
       prefetch = sendFetch(client);
-      let columnNames: string[] | undefined;
-      let columns: unknown[][] = [];
-      let rowCount = 0;
+      let batcher: ColumnBatcher | undefined;
       while (prefetch) {
         const { rows, fields }: QueryArrayResult = await untilAborted(prefetch.result);
-        if (columnNames === undefined) {
-          columnNames = fields.map((f) => f.name);
-          columns = columnNames.map(() => []);
+        if (batcher === undefined) {
+          batcher = new ColumnBatcher(fields.map((f) => f.name), req.batchSize);
           // The first FETCH tells the column types; types not known by OID are looked up before the next FETCH,
           // and this FETCH's cells of those types (handed over as text so far) are parsed now.
           if (rows.length > 0) await untilAborted(parseUnknownTypes(client, types, rows, fields));
         }
         // A short FETCH means the cursor is exhausted; asking again would only cost a round trip.
         prefetch = rows.length === fetchRows ? sendFetch(client) : undefined;
-        let offset = 0;
-        while (offset < rows.length) {
-          const take = Math.min(req.batchSize - rowCount, rows.length - offset);
-          for (let r = offset; r < offset + take; r++) {
-            const row = rows[r] as unknown[];
-            for (let c = 0; c < columns.length; c++) columns[c]!.push(row[c]);
-          }
-          rowCount += take;
-          offset += take;
-          if (rowCount === req.batchSize) {
-            yield { columnNames, columns, rowCount };
-            if (signal?.aborted) throw pgAbortedError(who);
-            columns = columnNames.map(() => []);
-            rowCount = 0;
-          }
+        for (const batch of batcher.appendRows(rows)) {
+          yield batch;
+          if (signal?.aborted) throw warehouseReadCancelled(who);
         }
       }
-      if (rowCount > 0 && columnNames !== undefined) yield { columnNames, columns, rowCount };
+      const rest = batcher?.rest();
+      if (rest) yield rest;
     } catch (err) {
       healthy = false;
-      if (signal?.aborted) throw pgAbortedError(who, err);
+      if (signal?.aborted) throw warehouseReadCancelled(who, err);
       throw toWarehouseError(err, ctx);
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -171,18 +159,18 @@ export class PostgresWarehouse implements Warehouse {
   // computing a row, so a misnamed identifier column is caught even when the result would be empty.
   async describeColumns(req: { sql: string; syncName: string; signal?: AbortSignal }): Promise<readonly string[]> {
     const who = `sync ${req.syncName}`;
-    if (req.signal?.aborted) throw pgAbortedError(who);
+    if (req.signal?.aborted) throw warehouseReadCancelled(who);
     const config = await this.config(who);
     const ctx = this.errorContext(who, config, 'connect');
     let client: Client | undefined;
     try {
-      client = await connectClient(config, req.signal, () => pgAbortedError(who));
+      client = await connectClient(config, req.signal, () => warehouseReadCancelled(who));
       ctx.phase = 'query';
       await startSession(client, this.options.statementTimeoutMs);
       const { fields } = await client.query({ text: `SELECT * FROM (\n${stripTrailingSemicolons(req.sql)}\n) AS pinsync_columns LIMIT 0`, rowMode: 'array' });
       return fields.map((f) => f.name);
     } catch (err) {
-      if (req.signal?.aborted) throw pgAbortedError(who, err);
+      if (req.signal?.aborted) throw warehouseReadCancelled(who, err);
       throw toWarehouseError(err, ctx);
     } finally {
       if (client) {

@@ -3,7 +3,7 @@
  * (`002003` object not found, `390100` bad password...) and SQLSTATE; client-side failures carry the SDK's own
  * numeric codes (`401001` cannot connect, `402002` a result chunk could not be downloaded).
  */
-import { WarehouseError } from '../../../core/errors.js';
+import { WarehouseError, messageOf } from '../../../core/errors.js';
 import { scrubErrorText } from '../../../core/scrub-error-text.js';
 
 /** Who the failing operation ran for and at which step, so messages name the sync and the right fix. */
@@ -36,11 +36,6 @@ const GRANTS_HINT = 'the role needs USAGE on the warehouse, database and schema 
 // SDK codes for "nothing answered": could not connect to Snowflake / to the result storage.
 const NETWORK_CODES = new Set(['401001', '402001']);
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
-
-/** The iteration was cancelled through the caller's AbortSignal. */
-export function snowflakeAbortedError(who: string, cause?: unknown): WarehouseError {
-  return new WarehouseError('PINSYNC_ABORTED', `${who}: reading the warehouse was cancelled`, { cause });
-}
 
 /** Classifies a failure; see the module comment. */
 export function toSnowflakeError(err: unknown, ctx: SnowflakeErrorContext): WarehouseError {
@@ -120,8 +115,4 @@ export function missingSessionObjectText(missing: MissingSessionObject, ctx: Pic
 
 function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

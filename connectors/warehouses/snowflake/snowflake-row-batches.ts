@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { RowBatch } from '../../../core/warehouse.js';
+import { ColumnBatcher } from '../column-batcher.js';
 import type { SnowflakeCellDecoder } from './snowflake-cell-values.js';
 
 /** Batches the rows of `rows`; each cell passes through its column's decoder (`decoders[c]`). */
@@ -15,15 +16,11 @@ export async function* snowflakeRowBatches(
   decoders: readonly SnowflakeCellDecoder[],
   batchSize: number,
 ): AsyncGenerator<RowBatch> {
-  let columns: unknown[][] = columnNames.map(() => []);
-  let rowCount = 0;
+  const batcher = new ColumnBatcher(columnNames, batchSize);
   for await (const row of rows as AsyncIterable<unknown[]>) {
-    for (let c = 0; c < columns.length; c++) columns[c]!.push(decoders[c]!(row[c]));
-    if (++rowCount === batchSize) {
-      yield { columnNames, columns, rowCount };
-      columns = columnNames.map(() => []);
-      rowCount = 0;
-    }
+    const batch = batcher.appendRow(row, decoders);
+    if (batch) yield batch;
   }
-  if (rowCount > 0) yield { columnNames, columns, rowCount };
+  const rest = batcher.rest();
+  if (rest) yield rest;
 }

@@ -15,10 +15,10 @@
 import type { Readable } from 'node:stream';
 import type { Connection, RowStatement, StatementOption } from 'snowflake-sdk';
 import type { RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
-import { WarehouseError } from '../../../core/errors.js';
+import { WarehouseError, warehouseReadCancelled } from '../../../core/errors.js';
 import { snowflakeCellDecoder } from './snowflake-cell-values.js';
-import { snowflakeConnectionOptions, type SnowflakeConnectionSettings } from './snowflake-connection-options.js';
-import { missingSessionObjectText, snowflakeAbortedError, toSnowflakeError, type MissingSessionObject, type SnowflakeErrorContext } from './snowflake-errors.js';
+import { snowflakeConnectionOptions, type SnowflakeConnectionSettings } from './snowflake-config.js';
+import { missingSessionObjectText, toSnowflakeError, type MissingSessionObject, type SnowflakeErrorContext } from './snowflake-errors.js';
 import { checkedSnowflakePrivateKey } from './snowflake-private-key.js';
 import { snowflakeRowBatches } from './snowflake-row-batches.js';
 import { loadSnowflakeSdk, type SnowflakeSdkLog } from './snowflake-sdk-loader.js';
@@ -95,7 +95,7 @@ export class SnowflakeWarehouse implements Warehouse {
       role: this.options.role,
       settingsPath: this.settingsPath(),
     });
-    if (signal?.aborted) throw snowflakeAbortedError(who, signal.reason);
+    if (signal?.aborted) throw warehouseReadCancelled(who, signal.reason);
 
     const privateKey = checkedSnowflakePrivateKey(this.options, who);
     const sdk = await loadSnowflakeSdk(this.options.sdkLog);
@@ -111,24 +111,24 @@ export class SnowflakeWarehouse implements Warehouse {
     let rows: Readable | undefined;
     let finished = false;
     let failedOnServer = false;
-    const onAbort = () => rows?.destroy(snowflakeAbortedError(who, signal?.reason));
+    const onAbort = () => rows?.destroy(warehouseReadCancelled(who, signal?.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       try {
-        await abortable(connect(conn), signal, () => snowflakeAbortedError(who, signal?.reason));
+        await abortable(connect(conn), signal, () => warehouseReadCancelled(who, signal?.reason));
       } catch (err) {
         throw toSnowflakeError(err, ctx('connect'));
       }
       try {
         if (this.options.statementTimeoutSeconds !== undefined) {
           // A session parameter set by statement: documented, and it covers the one statement this session runs.
-          await abortable(execute(conn, { sqlText: `ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = ${Math.floor(this.options.statementTimeoutSeconds)}` }).done, signal, () => snowflakeAbortedError(who, signal?.reason));
+          await abortable(execute(conn, { sqlText: `ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = ${Math.floor(this.options.statementTimeoutSeconds)}` }).done, signal, () => warehouseReadCancelled(who, signal?.reason));
         }
         const started = execute(conn, { sqlText: q.sql, streamResult: true, fetchAsString: FETCH_AS_STRING, rowMode: 'array' });
         statement = started.statement;
         // A statement Snowflake answered with an error has ended there: nothing to cancel.
         started.done.catch(() => (failedOnServer = true));
-        await abortable(started.done, signal, () => snowflakeAbortedError(who, signal?.reason));
+        await abortable(started.done, signal, () => warehouseReadCancelled(who, signal?.reason));
       } catch (err) {
         throw toSnowflakeError(err, ctx('query'));
       }

@@ -1,7 +1,7 @@
 /** A tiny fetch wrapper for the emulator tests: real HTTP to 127.0.0.1, JSON in and out. */
 import { createHash } from 'node:crypto';
 
-import type { RunningEmulator } from '../../../connectors/pinterest/emulator/running-emulator.js';
+import type { RunningEmulator } from '../../../emulators/pinterest/running-emulator.js';
 
 export interface ApiResponse {
   /** HTTP status. */

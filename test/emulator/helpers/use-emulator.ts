@@ -1,8 +1,8 @@
 /** One emulator per test: `start(opts)` inside a test, closed after it whatever the outcome. */
 import { afterEach } from 'vitest';
-import type { EmulatorOptions } from '../../../connectors/pinterest/emulator/emulator-options.js';
-import { startEmulator } from '../../../connectors/pinterest/emulator/emulator-server.js';
-import type { RunningEmulator } from '../../../connectors/pinterest/emulator/running-emulator.js';
+import type { EmulatorOptions } from '../../../emulators/pinterest/emulator-options.js';
+import { startEmulator } from '../../../emulators/pinterest/emulator-server.js';
+import type { RunningEmulator } from '../../../emulators/pinterest/running-emulator.js';
 
 export function useEmulator(): (opts?: EmulatorOptions) => Promise<RunningEmulator> {
   let em: RunningEmulator | undefined;

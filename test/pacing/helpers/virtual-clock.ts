@@ -3,7 +3,7 @@
  * and then jumps to the earliest timer, so minutes of pacing run in milliseconds.
  */
 import { setImmediate as tick } from 'node:timers/promises';
-import type { PacingClock } from '../../../connectors/pinterest/pinterest-pacing-gate.js';
+import type { PacingClock } from '../../../connectors/pinterest/pacing/pinterest-pacing-gate.js';
 
 interface Timer {
   at: number;

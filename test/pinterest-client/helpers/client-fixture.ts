@@ -1,8 +1,8 @@
 /** Builds a PinterestClient wired to a scripted server, with a fake clock/sleep and everything it emits captured. */
 import type { Logger } from '../../../core/logger.js';
-import { PinterestClient, type PinterestClientOptions } from '../../../connectors/pinterest/pinterest-client.js';
-import { staticTokenProvider } from '../../../connectors/pinterest/pinterest-token-provider.js';
-import type { PinterestRequestEvent } from '../../../connectors/pinterest/pinterest-transport.js';
+import { PinterestClient, type PinterestClientOptions } from '../../../connectors/pinterest/http/pinterest-client.js';
+import { staticTokenProvider } from '../../../connectors/pinterest/oauth/pinterest-token-provider.js';
+import type { PinterestRequestEvent } from '../../../connectors/pinterest/http/pinterest-transport.js';
 import type { ScriptedServer } from './scripted-server.js';
 
 /** An obviously fake token; tests assert it never leaks into errors, logs or events. */

@@ -4,10 +4,10 @@
  * token, which is a change) and never returns a token.
  */
 import type { Dispatcher } from 'undici';
-import type { PinterestDestinationConfig } from '../../core/config/destination-schema.js';
-import type { StateStore } from '../../core/state-store.js';
-import { PinterestClient } from './pinterest-client.js';
-import { PinterestError } from './pinterest-errors.js';
+import type { PinterestDestinationConfig } from '../../../core/config/destination-schema.js';
+import type { StateStore } from '../../../core/state-store.js';
+import { PinterestClient } from '../http/pinterest-client.js';
+import { PinterestError } from '../http/pinterest-errors.js';
 import { authorizeSteps, reauthorizeAdvice, type ReauthHint } from './pinterest-oauth-errors.js';
 import { resolveTokens, type TokenSource } from './pinterest-oauth-tokens.js';
 import { staticTokenProvider } from './pinterest-token-provider.js';

@@ -7,7 +7,7 @@ import type { ClientConfig } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import type { PostgresWarehouseConfig } from '../../../core/config/warehouse-schema.js';
 import { WarehouseError } from '../../../core/errors.js';
-import { pinsyncPgTypes } from './postgres-type-parsers.js';
+import { pinsyncPgTypes } from './postgres-cell-values.js';
 
 /** Without a bound, an unroutable host hangs for the OS's TCP timeout (minutes) before anyone hears about it. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;

@@ -3,9 +3,9 @@
  * and there is a token at all. An app that was set up (client id and secret) but never authorized would otherwise
  * read the warehouse, send a request with an empty bearer token and report that Pinterest "rejected" it.
  */
-import { credentialsNotSet, missingCredentials } from '../../core/config/deferred-credentials.js';
-import type { LoadedConfig } from '../../core/config/load-config.js';
-import type { StateStore } from '../../core/state-store.js';
+import { credentialsNotSet, missingCredentials } from '../../../core/config/deferred-credentials.js';
+import type { LoadedConfig } from '../../../core/config/load-config.js';
+import type { StateStore } from '../../../core/state-store.js';
 import { notAuthorizedYet, type ReauthHint } from './pinterest-oauth-errors.js';
 import { resolveTokens } from './pinterest-oauth-tokens.js';
 

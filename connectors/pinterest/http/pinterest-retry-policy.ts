@@ -10,7 +10,7 @@
  * from "it certainly did not", which decides whether a POST may be replayed. A 100-line policy is simpler than
  * bending it.
  */
-import type { PinterestRetryConfig } from './pinterest-config.js';
+import type { PinterestRetryConfig } from '../pinterest-config.js';
 
 /** Response headers as undici hands them over: lower-case names. */
 export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;

@@ -3,7 +3,7 @@
  * fields optional, and Pinterest adds fields between releases, so we read what we need, coerce it to integers and
  * strings, and reject only a missing id (without it the object is useless).
  */
-import type { AudienceInfo, CustomerListInfo } from '../../core/destination.js';
+import type { AudienceInfo, CustomerListInfo } from '../../../core/destination.js';
 
 /** The ad account fields pinsync shows when validating a config. */
 export interface AdAccountInfo {

@@ -2,8 +2,8 @@
  * The errors the Pinterest client throws: stable codes core can branch on, messages a user can act on (status,
  * Pinterest's code and message, the call, the request id for a support ticket), and no secrets, ever.
  */
-import { DestinationError } from '../../core/errors.js';
-import { DESTINATION_ERROR_CODES } from '../../core/destination.js';
+import { DestinationError } from '../../../core/errors.js';
+import { DESTINATION_ERROR_CODES } from '../../../core/destination.js';
 
 /** Stable `code` values of the errors the Pinterest client throws. */
 export const PINTEREST_ERROR_CODES = {

@@ -3,7 +3,7 @@
  * every refresh, so two clients refreshing the same grant on their own would race, and the loser would present a
  * retired refresh token (401 code 283, "re-authorize"). Sharing the provider makes their refreshes single-flight too.
  */
-import type { StateStore } from '../../core/state-store.js';
+import type { StateStore } from '../../../core/state-store.js';
 import { PinterestOAuthTokenProvider, type PinterestOAuthProviderOptions } from './pinterest-oauth-provider.js';
 import { configTokenFingerprint, pinterestTokenKey } from './pinterest-oauth-tokens.js';
 

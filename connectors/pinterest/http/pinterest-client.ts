@@ -9,10 +9,10 @@ import type {
   CustomerListInfo,
   DestinationStats,
   ListOperation,
-} from '../../core/destination.js';
-import type { IdentifierFamily } from '../../core/identifier-types.js';
-import { counterDisagreement, isAudienceTooSmall, listTypeFor, type PinterestListType } from './pinterest-audience-rules.js';
-import { PINTEREST_LIST_PAGE_SIZE } from './pinterest-config.js';
+} from '../../../core/destination.js';
+import type { IdentifierFamily } from '../../../core/identifier-types.js';
+import { counterDisagreement, isAudienceTooSmall, listTypeFor, type PinterestListType } from '../pinterest-audience-rules.js';
+import { PINTEREST_LIST_PAGE_SIZE } from '../pinterest-config.js';
 import { PINTEREST_ERROR_CODES as CODES, PinterestError, ridSuffix } from './pinterest-errors.js';
 import {
   UnexpectedResponseError,

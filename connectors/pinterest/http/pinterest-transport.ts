@@ -5,9 +5,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
-import type { DestinationStats } from '../../core/destination.js';
-import { PinsyncError } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logger.js';
+import type { DestinationStats } from '../../../core/destination.js';
+import { PinsyncError } from '../../../core/errors.js';
+import { silentLogger, type Logger } from '../../../core/logger.js';
 import {
   PINTEREST_DEFAULT_BASE_URL,
   PINTEREST_DEFAULT_MAX_BODY_BYTES,
@@ -15,7 +15,7 @@ import {
   PINTEREST_DEFAULT_TIMEOUTS,
   type PinterestRetryConfig,
   type PinterestTimeouts,
-} from './pinterest-config.js';
+} from '../pinterest-config.js';
 import {
   PINTEREST_ERROR_CODES as CODES,
   PinterestError,
@@ -27,7 +27,7 @@ import {
 } from './pinterest-errors.js';
 import { openRequestGate, type RateLimitCategory, type RequestGate } from './pinterest-request-gate.js';
 import { decideRetry, networkErrorCode, rateLimitResetMs, type AttemptFailure, type FailReason, type ResponseHeaders } from './pinterest-retry-policy.js';
-import type { TokenProvider } from './pinterest-token-provider.js';
+import type { TokenProvider } from '../oauth/pinterest-token-provider.js';
 
 /** HTTP methods the Pinterest endpoints we call use. */
 export type PinterestMethod = 'GET' | 'POST' | 'PATCH';

@@ -6,8 +6,8 @@
  * A config with no token at all never wins over a stored row.
  */
 import { createHash } from 'node:crypto';
-import type { PinterestAuthConfig, PinterestDestinationConfig } from '../../core/config/destination-schema.js';
-import type { StateStore, StoredTokens } from '../../core/state-store.js';
+import type { PinterestAuthConfig, PinterestDestinationConfig } from '../../../core/config/destination-schema.js';
+import type { StateStore, StoredTokens } from '../../../core/state-store.js';
 
 /** The tokens in use and their expiries (null = unknown). */
 export interface TokenSet {

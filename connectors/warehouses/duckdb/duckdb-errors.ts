@@ -1,25 +1,10 @@
 /**
- * What both ways of reading a DuckDB warehouse share (the connector opening the file, the state engine ATTACHing
- * it): a file that must already exist, since opening a path that does not would give an empty warehouse, never
- * what the user meant; a file another process holds for writing, which DuckDB will not let anyone read; relative
- * paths inside the query resolving against the config's folder; and warehouse text scrubbed of quoted data.
+ * How a failure to read a DuckDB warehouse is reported, by both ways of reading one (the connector opening the file,
+ * the state engine ATTACHing it): a file that does not exist, a file another process holds for writing (which DuckDB
+ * will not let anyone read), and a failed query, its text scrubbed of quoted data.
  */
-import { access } from 'node:fs/promises';
-import { WarehouseError } from '../../core/errors.js';
-import { scrubErrorText } from '../../core/scrub-error-text.js';
-
-/** DuckDB's name for a database that lives only in memory. */
-const IN_MEMORY = ':memory:';
-
-/** Throws PINSYNC_WAREHOUSE_FILE_MISSING unless `path` exists (or is `:memory:`). `who` is `sync <name>`. */
-export async function assertWarehouseFileExists(who: string, path: string): Promise<void> {
-  if (path === IN_MEMORY) return;
-  try {
-    await access(path);
-  } catch {
-    throw warehouseFileMissing(who, path);
-  }
-}
+import { WarehouseError, messageOf } from '../../../core/errors.js';
+import { scrubErrorText } from '../../../core/scrub-error-text.js';
 
 /** Classifies a failure to open or ATTACH the warehouse file: missing, locked by a writer, or anything else. */
 export function duckDbOpenError(who: string, path: string, err: unknown): WarehouseError {
@@ -44,12 +29,8 @@ export function duckDbQueryError(who: string, err: unknown): WarehouseError {
   return new WarehouseError('PINSYNC_WAREHOUSE_QUERY', `${who}: the warehouse query failed: ${scrubErrorText(messageOf(err))}`, { cause: err });
 }
 
-/** The statement that makes `read_csv('people.csv')` look in `dir` first (then the working directory). */
-export function setFileSearchPathSql(dir: string): string {
-  return `SET file_search_path = '${dir.replace(/'/g, "''")}'`;
-}
-
-function warehouseFileMissing(who: string, path: string, cause?: unknown): WarehouseError {
+/** PINSYNC_WAREHOUSE_FILE_MISSING for `path`: pinsync never creates a warehouse. `who` is `sync <name>`. */
+export function warehouseFileMissing(who: string, path: string, cause?: unknown): WarehouseError {
   return new WarehouseError(
     'PINSYNC_WAREHOUSE_FILE_MISSING',
     `${who}: the DuckDB warehouse file ${path} does not exist. pinsync opens warehouses read-only and never creates one: ` +
@@ -66,8 +47,4 @@ function lockHolderOf(message: string): { pid: number | undefined; program: stri
   // The program is `.` or empty when DuckDB cannot read it; only a name worth showing is kept.
   const program = m?.[1] !== undefined && /[A-Za-z]/.test(m[1]) ? m[1] : undefined;
   return { pid: m ? Number(m[2]) : undefined, program };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -4,8 +4,8 @@
  * Pinterest failure; "not authorized yet" is a setup step still to do, so it exits 2 before anything runs. No secret
  * is ever part of a message: token endpoint answers are redacted before they get here.
  */
-import { DestinationError, EXIT, PinsyncError } from '../../core/errors.js';
-import { redactSecrets, ridSuffix } from './pinterest-errors.js';
+import { DestinationError, EXIT, PinsyncError } from '../../../core/errors.js';
+import { redactSecrets, ridSuffix } from '../http/pinterest-errors.js';
 import type { TokenEndpointError } from './pinterest-oauth-token-endpoint.js';
 
 /** Stable codes of OAuth errors. */

@@ -4,8 +4,8 @@
  * credentials spend one quota, so they must wait at one gate.
  */
 import { createHash } from 'node:crypto';
-import type { PinterestAuthConfig } from '../../core/config/destination-schema.js';
-import { configTokenFingerprint } from './pinterest-oauth-tokens.js';
+import type { PinterestAuthConfig } from '../../../core/config/destination-schema.js';
+import { configTokenFingerprint } from '../oauth/pinterest-oauth-tokens.js';
 import { PacingGate, type PacingClock, type PacingRates } from './pinterest-pacing-gate.js';
 
 /** Who spends a quota. */

@@ -8,11 +8,11 @@
  * again.
  */
 import type { Dispatcher } from 'undici';
-import type { PinterestDestinationConfig } from '../../core/config/destination-schema.js';
-import { PinsyncError } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logger.js';
-import type { StateStore } from '../../core/state-store.js';
-import type { PinterestRetryConfig } from './pinterest-config.js';
+import type { PinterestDestinationConfig } from '../../../core/config/destination-schema.js';
+import { PinsyncError } from '../../../core/errors.js';
+import { silentLogger, type Logger } from '../../../core/logger.js';
+import type { StateStore } from '../../../core/state-store.js';
+import type { PinterestRetryConfig } from '../pinterest-config.js';
 import { notAuthorizedYet, reauthorizationRequired, refreshFailed, tokenStoreFailed, type ReauthHint } from './pinterest-oauth-errors.js';
 import { TokenEndpointError, requestToken } from './pinterest-oauth-token-endpoint.js';
 import { configTokenFingerprint, pinterestTokenKey, resolveTokens, tokenSetOf, type TokenSet } from './pinterest-oauth-tokens.js';

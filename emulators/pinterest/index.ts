@@ -1,7 +1,6 @@
 /** The Pinterest API v5 emulator's public surface. */
 
 export { startEmulator } from './emulator-server.js';
-export { runEmulatorFromCli, type EmulatorCliOptions, type TextSink } from './run-emulator-cli.js';
 export type { EmulatorOAuth, RunningEmulator } from './running-emulator.js';
 export {
   ALL_SCOPES,

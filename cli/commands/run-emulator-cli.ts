@@ -4,10 +4,10 @@
  * embedding and tests), then closes cleanly so the state file is complete.
  */
 
-import type { AdAccountSeed, EmulatorOptions, TokenSeed } from './emulator-options.js';
-import { startEmulator } from './emulator-server.js';
-import { applyCliFaults, describeCliFaults, type CliFaults } from './fault-spec.js';
-import type { RunningEmulator } from './running-emulator.js';
+import type { AdAccountSeed, EmulatorOptions, TokenSeed } from '../../emulators/pinterest/emulator-options.js';
+import { startEmulator } from '../../emulators/pinterest/emulator-server.js';
+import { applyCliFaults, describeCliFaults, type CliFaults } from '../../emulators/pinterest/fault-spec.js';
+import type { RunningEmulator } from '../../emulators/pinterest/running-emulator.js';
 
 /** Something text can be written to (process.stdout, a test buffer). */
 export interface TextSink {

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { learnTypes, PostgresRecord, ReadTypes, type PgTypeRow } from '../../connectors/warehouses/postgres/postgres-type-parsers.js';
+import { learnTypes, PostgresRecord, ReadTypes, type PgTypeRow } from '../../connectors/warehouses/postgres/postgres-cell-values.js';
 import { normalizeIdentifier } from '../../core/normalize/normalize-identifier.js';
 
 const SUPER = 4000;

@@ -7,7 +7,7 @@
  * admissions follow the configured rate exactly, so a run that always has a request ready sustains ~100% of it.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { RateLimitCategory, RequestGate } from './pinterest-request-gate.js';
+import type { RateLimitCategory, RequestGate } from '../http/pinterest-request-gate.js';
 import { TokenBucket } from './pinterest-pacing-token-bucket.js';
 
 /** Requests per minute per category, as `destinations.<name>.rateLimits` configures them. */

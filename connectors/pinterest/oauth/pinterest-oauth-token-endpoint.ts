@@ -5,9 +5,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
-import { PINTEREST_DEFAULT_RETRY, type PinterestRetryConfig } from './pinterest-config.js';
-import { describeResponse, parseErrorBody, redactSecrets } from './pinterest-errors.js';
-import { decideRetry, networkErrorCode, type ResponseHeaders } from './pinterest-retry-policy.js';
+import { PINTEREST_DEFAULT_RETRY, type PinterestRetryConfig } from '../pinterest-config.js';
+import { describeResponse, parseErrorBody, redactSecrets } from '../http/pinterest-errors.js';
+import { decideRetry, networkErrorCode, type ResponseHeaders } from '../http/pinterest-retry-policy.js';
 
 /** Tokens Pinterest granted, with expiries made absolute. */
 export interface TokenGrant {
