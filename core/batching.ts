@@ -42,6 +42,8 @@ export class AdaptiveBatchSize {
   #probe: number | undefined;
   #probeRefused = false;
   #largestAccepted = 0;
+  /** Largest size accepted in this run and not refused since: the size never shrinks below it. */
+  #floor = 0;
   #confirmed: number | undefined;
 
   /** `configured`: the size the config allows; `start`: where this run begins (a remembered smaller size). */
@@ -63,14 +65,23 @@ export class AdaptiveBatchSize {
     return this.#largestAccepted >= this.#current;
   }
 
-  /** A request of `records` was refused as too large: the size each half is split into, and whether the size shrank. */
+  /**
+   * A request of `records` was refused as too large: the size each half is split into, and whether the size shrank.
+   * A refusal says the limit is under `records`, and every accepted request says it is at least that request's size,
+   * so the size never shrinks below the largest accepted in this run: a short range refused under a probe must not
+   * undo what many requests proved. A refusal of fewer records than were accepted contradicts that: only that request
+   * is split. A refusal of that largest size itself means the limit moved: the size halves and the floor is dropped.
+   */
   refused(records: number): { half: number; shrank: boolean } {
     this.#clean = 0;
-    if (this.#probe !== undefined && records >= this.#probe) this.#probeRefused = true;
     const half = Math.max(1, Math.floor(records / 2));
-    const shrank = half < this.#current;
+    if (records < this.#floor) return { half, shrank: false };
+    if (records === this.#floor) this.#floor = 0;
+    if (this.#probe !== undefined && records >= this.#probe) this.#probeRefused = true;
+    const next = Math.max(half, this.#floor);
+    const shrank = next < this.#current;
     if (shrank) {
-      this.#current = half;
+      this.#current = next;
       this.#probe = undefined;
     }
     return { half, shrank };
@@ -83,6 +94,7 @@ export class AdaptiveBatchSize {
   accepted(records: number = this.#current): number | undefined {
     this.#clean++;
     this.#largestAccepted = Math.max(this.#largestAccepted, records);
+    this.#floor = Math.max(this.#floor, records);
     if (this.#probe !== undefined && records >= this.#probe) {
       this.#confirmed = this.#probe;
       this.#probe = undefined;

@@ -6,8 +6,10 @@
  * The rules that keep the accounting exact:
  * - Ranges are disjoint position ranges of the delta, so each is acknowledged on its own when its answer arrives, in
  *   any order; a kill leaves exactly the unanswered ones unacknowledged.
- * - A range refused as too large is re-sent as its two halves, before the cursor moves on; the smaller size applies
- *   to the ranges not cut yet. Requests already out keep their ranges: no range is sent twice or dropped.
+ * - A range refused as too large is re-sent as its two halves, before the cursor moves on. A half queued before a
+ *   later shrink, and larger than the size by the time it is sent, is re-cut at that size first, so a shrink is not
+ *   refused again once per range queued at the old size. Requests already out keep their ranges: no range is sent
+ *   twice or dropped.
  * - A size not yet accepted in this run (the first request, a shrink, a probe) goes out alone: a refusal then costs
  *   one request, not one per request in flight.
  * - A failure, or a stop, ends the starting of requests; the ones out are answered and acknowledged first, then the
@@ -55,6 +57,11 @@ export interface PushPipelineOptions {
   hooks: PushHooks;
 }
 
+/** A refused range's half waiting to be sent; `cutAt`: the size when it was queued (a later shrink re-cuts it). */
+interface Queued extends PushRange {
+  cutAt: number;
+}
+
 /** Ranges of one phase that are read ahead of their request; bounds memory to `maxInFlight + 1` batches. */
 interface Prefetched {
   range: PushRange;
@@ -87,12 +94,22 @@ export class PushPipeline {
     const hooks = this.#hooks;
     const size = this.#size;
     let cursor = from;
-    const requeued: PushRange[] = [];
+    const requeued: Queued[] = [];
     const inFlight = new Set<Promise<void>>();
     let failure: { err: unknown } | undefined;
     let prefetched: Prefetched | undefined;
 
-    const next = (): PushRange | undefined => requeued[0] ?? (cursor < total ? { start: cursor, end: Math.min(total, cursor + size.current) } : undefined);
+    const next = (): PushRange | undefined => {
+      const head = requeued[0];
+      if (head === undefined) return cursor < total ? { start: cursor, end: Math.min(total, cursor + size.current) } : undefined;
+      // Only a shrink since the range was queued re-cuts it: the longer half of an odd split (23 after 45 was
+      // refused, size 22) goes as it is rather than as 22 and a lone record.
+      if (head.cutAt <= size.current || head.end - head.start <= size.current) return head;
+      // Cut in place, so `take` still finds the head it was given and the rest stays queued, contiguous.
+      const cut: Queued = { start: head.start, end: head.start + size.current, cutAt: size.current };
+      requeued.splice(0, 1, cut, { start: cut.end, end: head.end, cutAt: head.cutAt });
+      return cut;
+    };
     const take = (range: PushRange): void => {
       if (requeued[0] === range) requeued.shift();
       else cursor = range.end;
@@ -117,7 +134,8 @@ export class PushPipeline {
       } catch (err) {
         if (!hooks.isTooLarge(err)) throw err;
         const half = await hooks.tooLarge(range, err);
-        requeued.unshift({ start: range.start, end: range.start + half }, { start: range.start + half, end: range.end });
+        const cutAt = size.current;
+        requeued.unshift({ start: range.start, end: range.start + half, cutAt }, { start: range.start + half, end: range.end, cutAt });
         return;
       }
       await hooks.acknowledge(op, range, records.length);

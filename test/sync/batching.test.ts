@@ -83,4 +83,22 @@ describe('AdaptiveBatchSize', () => {
     expect(size.refused(400)).toEqual({ half: 200, shrank: false });
     expect(size.current).toBe(150);
   });
+  it('a refusal of more than the largest size accepted in the run never shrinks below that size', () => {
+    const size = new AdaptiveBatchSize(12, 6, 3);
+    for (let i = 0; i < 2; i++) size.accepted();
+    expect(size.accepted()).toBe(12); // the probe
+    // a short range cut at the probe size: the limit is under 10, but 6 was accepted
+    expect(size.refused(10)).toEqual({ half: 5, shrank: true });
+    expect(size.current).toBe(6);
+  });
+
+  it('a refusal of less than a size already accepted splits that request but keeps the size', () => {
+    const size = new AdaptiveBatchSize(400, 100, 3);
+    size.accepted(100);
+    expect(size.refused(60)).toEqual({ half: 30, shrank: false });
+    expect(size.current).toBe(100);
+    // the accepted size itself refused: the limit moved, so the size halves
+    expect(size.refused(100)).toEqual({ half: 50, shrank: true });
+    expect(size.current).toBe(50);
+  });
 });

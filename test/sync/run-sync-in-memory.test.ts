@@ -200,7 +200,7 @@ describe('runSync over in-memory fakes', () => {
         const report = await w.run();
         expect(report).toMatchObject({ status: 'succeeded', sent: { adds: 100, removes: 0 } });
         expect(sorted(w.accepted(before))).toEqual(sorted(emails(100, 10).map(sha)));
-        // Halved until accepted; the halves cut before a shrink keep their size (and may be refused in turn).
+        // Halved until accepted; halves queued before a shrink are re-cut at the smaller size before they go out.
         expect(w.writes(before).filter((r) => r.outcome === 'tooLarge').map((r) => r.records!.length).slice(0, 4)).toEqual([100, 50, 25, 12]);
         expect(Math.max(...w.writes(before).filter((r) => r.outcome === 'ok').map((r) => r.records!.length))).toBeLessThanOrEqual(7);
         expect((await w.state.getSync('vip'))!.maxBatchRecords).toBeLessThanOrEqual(7);
@@ -211,6 +211,41 @@ describe('runSync over in-memory fakes', () => {
       });
     });
   }
+
+  for (const maxInFlight of [1, 4]) {
+    it(`ranges queued before a shrink are re-cut at the smaller size, not refused again (maxInFlight ${maxInFlight})`, async () => {
+      const w = world(emails(10), { job: { batch: { maxRecords: 100, maxBytes: 1_000_000 }, maxInFlight } });
+      await w.run();
+      const before = w.destination.requests.length;
+      w.destination.maxRecordsPerRequest = 7;
+      w.setSource(emails(110));
+      const report = await w.run();
+      expect(report).toMatchObject({ status: 'succeeded', sent: { adds: 100, removes: 0 } });
+      const accepted = w.accepted(before);
+      expect(accepted).toHaveLength(100);
+      expect(sorted(accepted)).toEqual(sorted(emails(100, 10).map(sha)));
+      // 100, 50, 25, 12 are refused on the way down to 6; the probe of 12 after 10 clean requests is the only other.
+      const refused = w.writes(before).filter((r) => r.outcome === 'tooLarge').map((r) => r.records!.length);
+      expect(refused).toEqual([100, 50, 25, 12, 12]);
+      expect(report.sent.batches).toBe(w.writes(before).filter((r) => r.outcome === 'ok').length);
+      await w.expectStateWithinPinterest(true);
+    });
+  }
+
+  it('a short last range refused under a probe does not shrink the remembered size below one accepted in the run', async () => {
+    const w = world(emails(12), { job: { batch: { maxRecords: 12, maxBytes: 1_000_000 }, maxInFlight: 1 }, destination: { maxRecordsPerRequest: 7 } });
+    await w.run();
+    expect((await w.state.getSync('vip'))!.maxBatchRecords).toBe(6);
+    const before = w.destination.requests.length;
+    // 60 go in 10 clean requests of 6; the probe then cuts the last 10 (under its 12), which Pinterest refuses.
+    w.setSource(emails(82));
+    const report = await w.run();
+    expect(report).toMatchObject({ status: 'succeeded', sent: { adds: 70 } });
+    expect(w.writes(before).filter((r) => r.outcome === 'tooLarge').map((r) => r.records!.length)).toEqual([10]);
+    expect(sorted(w.accepted(before))).toEqual(sorted(emails(70, 12).map(sha)));
+    expect((await w.state.getSync('vip'))!.maxBatchRecords).toBe(6);
+    await w.expectStateWithinPinterest(true);
+  });
 
   it('a create refused as too large is split down until accepted; report.sent is exact and the next run starts at the smaller size', async () => {
     const w = world(emails(100), { job: { batch: { maxRecords: 50, maxBytes: 1_000_000 } }, destination: { maxRecordsPerRequest: 7 } });
