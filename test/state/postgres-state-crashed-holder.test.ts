@@ -28,7 +28,7 @@ const lock = await store.acquireLock('vip', { pid: process.pid, host: 'other-mac
 const run = await store.startRun('vip', new Date());
 await lock.setRun(run);
 process.stdout.write('locked ' + run + '\\n');
-setInterval(() => {}, 1000);
+setInterval(() => void [store, lock], 1000);
 `;
 
 describe('a crashed runner on shared state', () => {
