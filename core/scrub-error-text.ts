@@ -33,9 +33,16 @@ const RULES: readonly [RegExp, string][] = [
   // Double quotes are identifiers in SQL (`column "mail"`, `near "selec"`, `Candidate bindings: "email"`), but data
   // after the words the engines use for a value: `string "…"`, `Input: "…"`, `format: "…"`, `for type integer: "…"`.
   [new RegExp(String.raw`(?<=\b(?:string|value|literal|Token|Input|input|format|range):? |\b(?:type|enum) [\w ]{1,40}: )"[^"\n]*"`, 'g'), `"${REDACTED}"`],
-  // Shapes of raw identifiers, wherever they appear. The login of a URL (`postgres://svc@db.internal`, how pinsync
-  // names a Postgres state) is a role, not an address: it stays, so the message still says which database failed.
-  [new RegExp(String.raw`(?<![^${NOT_EMAIL}])(?<!://)[^${NOT_EMAIL}]+@[^${NOT_EMAIL}]+\.[^${NOT_EMAIL}]+`, 'g'), '<email>'],
+  // Shapes of raw identifiers, wherever they appear. One exception: the login of a database URL written the way
+  // pinsync names a Postgres state (`postgres://svc@db.internal:5432/db`, with a port and a path) is a role, not an
+  // address, and stays so the message still says which database failed. Anything else after `://` is scrubbed.
+  [
+    new RegExp(
+      String.raw`(?<![^${NOT_EMAIL}])(?:(?<!://)|(?![^${NOT_EMAIL}]+@[^${NOT_EMAIL}]+\.[^${NOT_EMAIL}]+:\d+/))[^${NOT_EMAIL}]+@[^${NOT_EMAIL}]+\.[^${NOT_EMAIL}]+`,
+      'g',
+    ),
+    '<email>',
+  ],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<device-id>'],
   [/\b(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})\b/gi, '<hash>'],
   // Phone numbers: international (+, then at least 7 digits) or grouped 3-3-4; bare digit runs stay (they are ids).

@@ -8,6 +8,15 @@ import { scrubErrorText } from '../../core/scrub-error-text.js';
 const EMAIL = 'RawMarker0@Example.com';
 
 describe('scrubErrorText', () => {
+  it('keeps the login of a database URL with its port and path, and scrubs an email after :// anywhere else', () => {
+    const state = 'cannot reach the Postgres state postgres://svc@db.internal:5432/analytics?schema=pinsync';
+    expect(scrubErrorText(state)).toBe(state);
+    // Data that merely follows `://` (a URL-ish value in a user column) is still an address.
+    for (const value of [`x://${EMAIL}`, `mailto://${EMAIL} rejected`, `http://${EMAIL}/path`]) {
+      expect(scrubErrorText(`invalid input syntax: ${value}`)).not.toContain('RawMarker0');
+    }
+  });
+
   it("removes DuckDB's quoted value and keeps the error class, the query and the caret", () => {
     const text =
       `Conversion Error: Could not convert string '${EMAIL}' to INT32 when casting from source column email\n\n` +
