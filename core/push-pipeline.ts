@@ -72,18 +72,12 @@ export class PushPipeline {
   readonly #size: AdaptiveBatchSize;
   readonly #maxInFlight: number;
   readonly #hooks: PushHooks;
-  #peak = 0;
 
   constructor(opts: PushPipelineOptions) {
     if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1) throw new RangeError(`maxInFlight must be a whole number of at least 1 (was ${opts.maxInFlight})`);
     this.#size = opts.size;
     this.#maxInFlight = opts.maxInFlight;
     this.#hooks = opts.hooks;
-  }
-
-  /** Most requests that were out at once so far. */
-  get peakInFlight(): number {
-    return this.#peak;
   }
 
   /**
@@ -168,7 +162,6 @@ export class PushPipeline {
         })
         .finally(() => inFlight.delete(task));
       inFlight.add(task);
-      this.#peak = Math.max(this.#peak, inFlight.size);
       prefetch();
     }
     await Promise.all(inFlight);
