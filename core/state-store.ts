@@ -156,24 +156,31 @@ export interface DiffSession {
   /** Hashes at delta positions [start, end) of the adds or removes. */
   readRange(op: 'ADD' | 'REMOVE', start: number, end: number): Promise<string[]>;
   /**
-   * Applies an accepted batch to the membership and records it. The crash invariant (the stored membership never
-   * ahead of Pinterest, nothing acknowledged lost) rests on these guarantees:
-   * - state and membership in one database (DuckDB file, Postgres): ONE transaction applies the range, counts it on
-   *   the run and appends the batches row (and records a list the batch created); a crash leaves all or nothing.
-   * - membership elsewhere (e.g. a warehouse) than the state tables: record the range first (runs counters, batches
-   *   row with op and positions, committed in the state); then apply it to the membership idempotently (applying a
-   *   range twice leaves the same membership: insert what is absent, delete what is present); the next run, before
-   *   it diffs, applies every range recorded but not yet applied. A crash between the two steps then costs a replay,
-   *   never a lost or double-counted record.
+   * Records an accepted batch; its records reach the membership in bulk (`applyAcknowledged`), so the cost of an
+   * acknowledgement does not grow with the membership. The crash invariant (the stored membership never ahead of
+   * Pinterest, nothing acknowledged lost) rests on these guarantees, the same in every engine:
+   * - ONE transaction records the range (positions of this run's frozen delta), counts it on the run, appends the
+   *   batches row and records a list the batch created; a crash leaves all or nothing.
+   * - the frozen delta is kept where the next run finds it until its ranges are applied; applying them (insert what
+   *   the ADD ranges hold, delete what the REMOVE ranges hold) and forgetting them is one transaction, so a range is
+   *   applied exactly once; a run killed before applying leaves them to the next run, which applies them before it
+   *   diffs, and `getSync().membershipCount` and a plan count them as applied meanwhile.
    * - when the store holds locks that can be lost (shared state), the transaction first proves this runner still
-   *   holds the sync's lock and refuses (PINSYNC_STATE_LOCK_LOST) otherwise: nothing is applied or recorded.
+   *   holds the sync's lock and refuses (PINSYNC_STATE_LOCK_LOST) otherwise: nothing is recorded or applied.
    * - ranges may be acknowledged in any order, and while other calls (reads of later ranges, other
    *   acknowledgements) are pending on the same session: the push keeps several requests in flight and acknowledges
-   *   each as its answer arrives. Ranges of one run never overlap, so each applies on its own; the session
-   *   serializes its calls, and a range never acknowledged stays in the next run's diff.
+   *   each as its answer arrives. Ranges of one run never overlap (a replay of one merges away), and a range never
+   *   acknowledged stays in the next run's diff.
+   * A sync has one frozen session at a time (its lock sees to it): the delta is kept per sync, not per session.
    */
   acknowledge(ack: Acknowledgement): Promise<void>;
-  /** Drops the staged data. Idempotent. */
+  /**
+   * Applies every acknowledged range not applied yet (this run's, or a killed run's) to the membership, in one
+   * transaction that also forgets them; resolves with how many merged intervals it applied (0: nothing pending).
+   * Called when the push ends; `computeDiff` (frozen) and `dispose` call it too.
+   */
+  applyAcknowledged(): Promise<number>;
+  /** Applies what is acknowledged (when it can; otherwise the next run does), then drops the staged data. Idempotent. */
   dispose(): Promise<void>;
 }
 

@@ -122,6 +122,9 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     phaseStart = performance.now();
     report.reached!.push = true;
     await push(job, sync!, state, session, destination, report, options, logger, progress);
+    // The acknowledged ranges reach the membership in one bulk step (each acknowledgement only recorded its range);
+    // an interrupted or failed run gets the same from dispose, or from the next run if this process dies first.
+    await session.applyAcknowledged();
     stopIfInterrupted(job, options, report);
     sync = (await state.getSync(job.name))!;
     await ensureAudience(job, sync, state, destination, report, logger);

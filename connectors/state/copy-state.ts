@@ -26,6 +26,7 @@ import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { StateLocation } from '../../core/config/state-schema.js';
 import { PinsyncError, StateError } from '../../core/errors.js';
 import type { StoredTokens, SyncLock } from '../../core/state-store.js';
+import { deltaTableNames } from './acknowledged-ranges.js';
 import { KyselyStateStore } from './kysely-state-store.js';
 import { type MembershipEngine, MembershipDigest, digestMembership, forEachMembershipPage, writeMembershipPage } from './membership-pages.js';
 import { openStateStore } from './open-state-store.js';
@@ -235,6 +236,13 @@ async function heldData(db: Kysely<StateDatabase>): Promise<string | undefined> 
 /** --force: forgets what the target holds for these sync names and destinations, so the copy replaces it. */
 async function clearTarget(trx: Transaction<StateDatabase>, names: string[], tokenKeys: string[]): Promise<void> {
   if (names.length > 0) {
+    // A killed run's recorded ranges and the delta they point into go with the membership they were for.
+    for (const { id } of await trx.selectFrom('syncs').select('id').where('name', 'in', names).execute()) {
+      const delta = deltaTableNames(Number(id));
+      await trx.deleteFrom('acked_ranges').where('sync_id', '=', Number(id)).execute();
+      await sql`DROP TABLE IF EXISTS ${sql.table(delta.add)}`.execute(trx);
+      await sql`DROP TABLE IF EXISTS ${sql.table(delta.remove)}`.execute(trx);
+    }
     await sql`DELETE FROM membership WHERE sync_id IN (SELECT id FROM syncs WHERE name IN (${sql.join(names)}))`.execute(trx);
     await sql`DELETE FROM batches WHERE run_id IN (SELECT id FROM runs WHERE sync_name IN (${sql.join(names)}))`.execute(trx);
     await trx.deleteFrom('runs').where('sync_name', 'in', names).execute();
@@ -395,8 +403,7 @@ async function snapshots(
       onProgress?.({ phase: 'verify', sync: name });
       members = await digestMembership(db, engineOf(store), Number(row.id));
     } else if (row) {
-      const n = await sql<{ n: number | string }>`SELECT count(*) AS n FROM membership WHERE sync_id = ${Number(row.id)}`.execute(db);
-      members = { members: Number(n.rows[0]?.n ?? 0), digest: '' };
+      members = { members: (await store.getSync(name))?.membershipCount ?? 0, digest: '' };
     }
     out.set(name, {
       sync: name,

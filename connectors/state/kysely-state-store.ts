@@ -8,6 +8,7 @@ import { LockHeldError, StateError } from '../../core/errors.js';
 import type { DiffSession, LockOwner, RunOutcome, RunRecord, StateStore, StoredTokens, SyncLock, SyncRecord } from '../../core/state-store.js';
 import type { RunStatus, SyncReport } from '../../core/sync-report.js';
 import { hostname } from 'node:os';
+import { deltaTableNames, pendingMembershipChange } from './acknowledged-ranges.js';
 import type { LocksTable, StateDatabase } from './state-tables.js';
 import type { TokenCipher } from './token-cipher.js';
 
@@ -45,6 +46,8 @@ export abstract class KyselyStateStore implements StateStore {
     const row = await this.db.selectFrom('syncs').selectAll().where('name', '=', name).executeTakeFirst();
     if (!row) return undefined;
     const count = await sql<{ n: number | string }>`SELECT count(*) AS n FROM membership WHERE sync_id = ${row.id}`.execute(this.db);
+    // A killed run's acknowledged ranges count as members: Pinterest has them, and the next run applies them first.
+    const pending = await pendingMembershipChange(this.db, Number(row.id));
     return {
       name: row.name,
       adAccountId: row.ad_account_id,
@@ -54,7 +57,7 @@ export abstract class KyselyStateStore implements StateStore {
       pendingListName: row.pending_list_name,
       pendingListKnownIds: row.pending_list_known_ids === null ? null : (JSON.parse(row.pending_list_known_ids) as string[]),
       maxBatchRecords: row.max_batch_records === null ? null : Number(row.max_batch_records),
-      membershipCount: Number(count.rows[0]?.n ?? 0),
+      membershipCount: Number(count.rows[0]?.n ?? 0) + pending.adds - pending.removes,
     };
   }
 
@@ -85,7 +88,13 @@ export abstract class KyselyStateStore implements StateStore {
 
   async clearMembership(name: string): Promise<void> {
     const id = await this.syncId(name);
-    await sql`DELETE FROM membership WHERE sync_id = ${id}`.execute(this.db);
+    const delta = deltaTableNames(id);
+    await this.db.transaction().execute(async (trx) => {
+      await sql`DELETE FROM membership WHERE sync_id = ${id}`.execute(trx);
+      await trx.deleteFrom('acked_ranges').where('sync_id', '=', id).execute();
+      await sql`DROP TABLE IF EXISTS ${sql.table(delta.add)}`.execute(trx);
+      await sql`DROP TABLE IF EXISTS ${sql.table(delta.remove)}`.execute(trx);
+    });
   }
 
   async startRun(syncName: string, startedAt: Date): Promise<number> {

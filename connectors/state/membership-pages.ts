@@ -4,7 +4,8 @@
  * on both engines, which is what makes the digest comparable: bytea and DuckDB BLOBs both compare byte by byte.
  */
 import { createHash } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { acknowledgedMembershipSql, pendingIntervals } from './acknowledged-ranges.js';
 import type { StateDatabase } from './state-tables.js';
 
 /** Records per page read and per statement written: about 3.3 MB of hex, so memory stays flat and round trips few. */
@@ -31,8 +32,10 @@ export async function forEachMembershipPage(
 ): Promise<void> {
   // Spliced into FETCH as text: a whole number only.
   const size = Math.max(1, Math.floor(pageSize));
-  if (engine === 'duckdb') await readDuckDbPages(db, syncId, size, onPage);
-  else await readPostgresPages(db, syncId, size, onPage);
+  // With a killed run's ranges still to apply (a read-only source cannot apply them), they are read as applied.
+  const relation = sql.raw(acknowledgedMembershipSql(syncId, await pendingIntervals(db, syncId)));
+  if (engine === 'duckdb') await readDuckDbPages(db, relation, size, onPage);
+  else await readPostgresPages(db, relation, size, onPage);
 }
 
 // Unique within the process: temp tables live with the one connection of a DuckDB state.
@@ -43,11 +46,11 @@ let duckDbReads = 0;
  * set is numbered once into a temp table written in position order (it spills to disk past the memory limit),
  * whose row-group min/max then let each page read only its own rows.
  */
-async function readDuckDbPages(db: Kysely<StateDatabase>, syncId: number, pageSize: number, onPage: (page: MembershipPage) => Promise<void>): Promise<void> {
+async function readDuckDbPages(db: Kysely<StateDatabase>, relation: RawBuilder<unknown>, pageSize: number, onPage: (page: MembershipPage) => Promise<void>): Promise<void> {
   const table = sql.table(`pinsync_copy_pages_${++duckDbReads}`);
   await sql`CREATE TEMP TABLE ${table} AS
               SELECT row_number() OVER (ORDER BY h, family) AS pos, lower(hex(h)) AS hex, family
-                FROM membership WHERE sync_id = ${syncId} ORDER BY pos`.execute(db);
+                FROM ${relation} AS acknowledged ORDER BY pos`.execute(db);
   try {
     for (let from = 0; ; from += pageSize) {
       // One row of two joined strings: building a JS object per row costs ten times the query itself.
@@ -69,10 +72,10 @@ async function readDuckDbPages(db: Kysely<StateDatabase>, syncId: number, pageSi
  * rather than once per page, and sends a page per FETCH. The read-only transaction the cursor needs is the
  * reader's own connection.
  */
-async function readPostgresPages(db: Kysely<StateDatabase>, syncId: number, pageSize: number, onPage: (page: MembershipPage) => Promise<void>): Promise<void> {
+async function readPostgresPages(db: Kysely<StateDatabase>, relation: RawBuilder<unknown>, pageSize: number, onPage: (page: MembershipPage) => Promise<void>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`DECLARE pinsync_copy_pages NO SCROLL CURSOR FOR
-                SELECT encode(h, 'hex') AS hex, family FROM membership WHERE sync_id = ${syncId} ORDER BY membership.h, membership.family`.execute(trx);
+                SELECT encode(h, 'hex') AS hex, family FROM ${relation} AS acknowledged ORDER BY acknowledged.h, acknowledged.family`.execute(trx);
     for (;;) {
       const { rows } = await sql<{ hex: string; family: number | string }>`FETCH ${sql.raw(String(pageSize))} FROM pinsync_copy_pages`.execute(trx);
       if (rows.length > 0) await onPage({ hashes: rows.map((r) => r.hex), families: rows.map((r) => Number(r.family)) });

@@ -63,6 +63,14 @@ export interface TokensTable {
   updated_at: Timestamp;
 }
 
+export interface AckedRangesTable {
+  sync_id: number;
+  run_id: number;
+  op: string;
+  start_pos: number;
+  end_pos: number;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -76,5 +84,6 @@ export interface StateDatabase {
   batches: BatchesTable;
   locks: LocksTable;
   tokens: TokensTable;
+  acked_ranges: AckedRangesTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -25,8 +25,31 @@ import { KEY_HELP, TokenCipher } from '../../connectors/state/token-cipher.js';
 interface SyncRow {
   id: number;
   record: Omit<SyncRecord, 'membershipCount'>;
-  /** Acknowledged hashes and the family each was staged under. */
+  /** Acknowledged hashes and the family each was staged under, as applied (pending ranges not included). */
   membership: Map<string, IdentifierFamily>;
+  /** The frozen delta of the sync's last sending session and its acknowledged ranges not applied yet. */
+  pending?: { delta: Frozen; ranges: { op: 'ADD' | 'REMOVE'; start: number; end: number }[] } | undefined;
+}
+
+/** The membership with the pending ranges applied, as a plan and `membershipCount` see it; changes nothing. */
+function effectiveMembership(row: SyncRow): Map<string, IdentifierFamily> {
+  const membership = new Map(row.membership);
+  applyRanges(row, membership);
+  return membership;
+}
+
+// Applies the row's pending ranges to `membership`; replays and overlaps change nothing.
+function applyRanges(row: SyncRow, membership: Map<string, IdentifierFamily>): number {
+  const pending = row.pending;
+  if (!pending) return 0;
+  for (const r of pending.ranges) {
+    for (const h of (r.op === 'ADD' ? pending.delta.add : pending.delta.remove).slice(r.start, r.end)) {
+      if (r.op === 'ADD') {
+        if (!membership.has(h)) membership.set(h, pending.delta.families.get(h)!);
+      } else membership.delete(h);
+    }
+  }
+  return pending.ranges.length;
 }
 
 interface RunRow {
@@ -106,7 +129,19 @@ export class InMemoryStateData {
     return `lock-${this.#nextLock++}`;
   }
 
-  /** The acknowledged hashes of a sync (empty when it has no row), for tests to compare with the destination. */
+  /** Frozen deltas kept and ranges recorded but not applied, over every sync (a finished run leaves none). */
+  leftovers(): number {
+    let n = 0;
+    for (const row of this.syncs.values()) if (row.pending) n += 1 + row.pending.ranges.length;
+    return n;
+  }
+
+  /** Acknowledged ranges of the sync not applied to its membership yet. */
+  pendingRanges(syncName: string): number {
+    return this.syncs.get(syncName)?.pending?.ranges.length ?? 0;
+  }
+
+  /** The applied acknowledged hashes of a sync (empty when it has no row), for tests to compare with the destination. */
   membership(syncName: string): Set<string> {
     return new Set(this.syncs.get(syncName)?.membership.keys() ?? []);
   }
@@ -189,6 +224,7 @@ export class InMemoryStateStore implements StateStore {
     const row = this.#data.syncs.get(name);
     if (!row) throw new StateError('PINSYNC_STATE_UNKNOWN_SYNC', `sync ${name} has no state yet`);
     row.membership.clear();
+    row.pending = undefined;
   }
 
   async acquireLock(syncName: string, owner: LockOwner): Promise<SyncLock> {
@@ -320,7 +356,7 @@ export class InMemoryStateStore implements StateStore {
 
 function recordOf(row: SyncRow): SyncRecord {
   const r = row.record;
-  return { ...r, pendingListKnownIds: r.pendingListKnownIds === null ? null : [...r.pendingListKnownIds], membershipCount: row.membership.size };
+  return { ...r, pendingListKnownIds: r.pendingListKnownIds === null ? null : [...r.pendingListKnownIds], membershipCount: effectiveMembership(row).size };
 }
 
 interface Frozen {
@@ -357,7 +393,9 @@ export class InMemoryDiffSession implements DiffSession {
 
   async computeDiff(opts: { fullResync: boolean; countsOnly?: boolean }): Promise<DiffCounts> {
     this.#live();
-    const acknowledged = this.#sync?.membership ?? new Map<string, IdentifierFamily>();
+    // A frozen diff applies a killed run's ranges first; a plan reads them as applied and changes nothing.
+    if (!opts.countsOnly) await this.applyAcknowledged();
+    const acknowledged = this.#sync ? effectiveMembership(this.#sync) : new Map<string, IdentifierFamily>();
     // Sorted so positions are stable and a test run is deterministic; the real engines promise stability only.
     const current = [...this.#staged.keys()].sort();
     const add = opts.fullResync ? current : current.filter((h) => !acknowledged.has(h));
@@ -369,6 +407,7 @@ export class InMemoryDiffSession implements DiffSession {
       const families = new Map<string, IdentifierFamily>();
       for (const h of add) families.set(h, this.#staged.get(h)!);
       this.#frozen = { add, remove, families };
+      if (this.#sync) this.#sync.pending = { delta: this.#frozen, ranges: [] };
     }
     this.#staged = new Map();
     return counts;
@@ -398,14 +437,8 @@ export class InMemoryDiffSession implements DiffSession {
     // Checked before anything changes: the real engines roll the membership change back with a failed record.
     const run = this.#data.runs.find((r) => r.id === ack.runId);
     if (!run) throw new StateError('PINSYNC_STATE_NO_RUN', `no run ${ack.runId} to record the batch on`);
-    const membership = this.#sync.membership;
-    for (const h of side.slice(ack.start, ack.end)) {
-      if (ack.op === 'ADD') {
-        if (!membership.has(h)) membership.set(h, this.#frozen.families.get(h)!);
-      } else {
-        membership.delete(h);
-      }
-    }
+    if (this.#sync.pending?.delta !== this.#frozen) throw new StateError('PINSYNC_STATE_NOT_FROZEN', 'acknowledge on a session whose delta was replaced');
+    this.#sync.pending.ranges.push({ op: ack.op, start: ack.start, end: ack.end });
     const records = ack.end - ack.start;
     run.batches++;
     if (ack.op === 'ADD') run.addsSent += records;
@@ -417,7 +450,19 @@ export class InMemoryDiffSession implements DiffSession {
     }
   }
 
+  async applyAcknowledged(): Promise<number> {
+    const sync = this.#sync;
+    if (!sync?.pending) return 0;
+    const applied = applyRanges(sync, sync.membership);
+    sync.pending.ranges = [];
+    return applied;
+  }
+
   async dispose(): Promise<void> {
+    if (!this.#disposed && this.#frozen && this.#sync?.pending?.delta === this.#frozen) {
+      await this.applyAcknowledged();
+      this.#sync.pending = undefined;
+    }
     this.#disposed = true;
     this.#staged = new Map();
     this.#frozen = undefined;

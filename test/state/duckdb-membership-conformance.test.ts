@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { DuckDbStateStore } from '../../connectors/state/duckdb/duckdb-state-store.js';
 import { describeMembershipConformance } from './membership-conformance.js';
 
@@ -13,6 +14,11 @@ describeMembershipConformance('duckdb', async () => {
     async dispose() {
       await store.close();
       await rm(dir, { recursive: true, force: true });
+    },
+    async leftovers() {
+      const { rows } = await sql<{ n: number | bigint }>`SELECT
+          (SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'pinsync_delta_%') + (SELECT count(*) FROM acked_ranges) AS n`.execute(store.stateTables);
+      return Number(rows[0]!.n);
     },
   };
 });

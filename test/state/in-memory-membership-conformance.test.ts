@@ -4,5 +4,5 @@ import { describeMembershipConformance } from './membership-conformance.js';
 
 describeMembershipConformance('memory', async () => {
   const store = new InMemoryStateStore();
-  return { store, dispose: () => store.close() };
+  return { store, dispose: () => store.close(), leftovers: async () => store.data.leftovers() };
 });

@@ -18,6 +18,8 @@ export interface MembershipTarget {
   store: MembershipStore;
   /** Closes the store and deletes its state. */
   dispose(): Promise<void>;
+  /** Frozen delta tables and recorded ranges the state still holds (a finished run must leave none). */
+  leftovers(): Promise<number>;
 }
 
 /** `n` distinct SHA-256 hex hashes, distinguished by `prefix`. */
@@ -217,6 +219,67 @@ export function describeMembershipConformance(engine: string, makeTarget: () => 
       await next.appendRecords(list, families(10));
       expect(await next.computeDiff({ fullResync: false })).toMatchObject({ acknowledged: 4, adds: 6, removes: 0 });
       expect(sorted(await readAll(next, 'ADD', 6))).toEqual(sorted(list.filter((h) => !batch.includes(h))));
+    });
+
+    it('an acknowledgement records its range at once and reaches the stored membership in one bulk step', async () => {
+      const runId = await startSync('a');
+      const s = await session('a');
+      const list = hashes('a', 30);
+      await s.appendRecords(list, families(30));
+      await s.computeDiff({ fullResync: false });
+      // Out of order, as a pipelined push answers, and one replayed.
+      for (const [start, end] of [[10, 20], [0, 10], [20, 30], [0, 10]] as const) {
+        await s.acknowledge({ runId, op: 'ADD', start, end, customerListId: 'l', createdList: false });
+      }
+      // Counted as acknowledged before they are applied: Pinterest has them.
+      expect(await store.getSync('a')).toMatchObject({ membershipCount: 30 });
+      expect(await s.applyAcknowledged()).toBeGreaterThan(0);
+      expect(await s.applyAcknowledged()).toBe(0);
+      expect(await store.getSync('a')).toMatchObject({ membershipCount: 30 });
+      await s.dispose();
+      expect(await acknowledged('a')).toEqual(sorted(list));
+    });
+
+    it("a killed run's acknowledged ranges count for a plan and are applied by the next run before it diffs", async () => {
+      const list = hashes('a', 12);
+      await syncAll('a', list.slice(0, 6));
+      // The killed run: drops 0..1, brings 6..11; two of three ADD ranges and the REMOVE answered, then the process
+      // died (the session is neither applied nor disposed until the test ends; e2e tests kill real processes).
+      const killedRun = await startSync('a');
+      const killed = await session('a');
+      await killed.appendRecords(list.slice(2), families(10));
+      expect(await killed.computeDiff({ fullResync: false })).toMatchObject({ adds: 6, removes: 2 });
+      const sentAdds = [...(await killed.readRange('ADD', 0, 2)), ...(await killed.readRange('ADD', 4, 6))];
+      await killed.acknowledge({ runId: killedRun, op: 'ADD', start: 4, end: 6, customerListId: 'l', createdList: false });
+      await killed.acknowledge({ runId: killedRun, op: 'ADD', start: 0, end: 2, customerListId: 'l', createdList: false });
+      await killed.acknowledge({ runId: killedRun, op: 'REMOVE', start: 0, end: 2, customerListId: 'l', createdList: false });
+      const unsent = list.slice(6).filter((h) => !sentAdds.includes(h));
+      expect(await store.getSync('a')).toMatchObject({ membershipCount: 8 });
+
+      // A plan reads them as applied and changes nothing.
+      const plan = await session('a');
+      await plan.appendRecords(list.slice(2), families(10));
+      expect(await plan.computeDiff({ fullResync: false, countsOnly: true })).toEqual({ acknowledged: 8, current: 10, adds: 2, removes: 0, unchanged: 8 });
+      expect(sorted(await plan.sample('ADD', 10))).toEqual(sorted(unsent));
+      await plan.dispose();
+      expect(await store.getSync('a')).toMatchObject({ membershipCount: 8 });
+
+      // The next run applies them first, then sends exactly what the killed run did not.
+      await startSync('a');
+      const next = await session('a');
+      await next.appendRecords(list.slice(2), families(10));
+      expect(await next.computeDiff({ fullResync: false })).toEqual({ acknowledged: 8, current: 10, adds: 2, removes: 0, unchanged: 8 });
+      expect(sorted(await next.readRange('ADD', 0, 10))).toEqual(sorted(unsent));
+      await next.dispose();
+    });
+
+    it('a finished run leaves no frozen delta and no recorded range behind', async () => {
+      const list = hashes('a', 8);
+      await syncAll('a', list.slice(0, 5));
+      await syncAll('a', list.slice(2));
+      expect(await target.leftovers()).toBe(0);
+      expect(await acknowledged('a')).toEqual(sorted(list.slice(2)));
+      expect(await target.leftovers()).toBe(0);
     });
 
     it('each acknowledgement is recorded on its run, and the list it created on the sync', async () => {

@@ -55,7 +55,7 @@ class SessionTestStore extends KyselyStateStore {
   }
 }
 
-async function openTestStore(): Promise<{ store: SessionTestStore; dispose(): Promise<void> }> {
+async function openTestStore(): Promise<{ store: SessionTestStore; dispose(): Promise<void>; leftovers(): Promise<number> }> {
   const schema = `membership_${randomBytes(4).toString('hex')}`;
   const pool = new pg.Pool({ connectionString: pgTestUrl(), application_name: `pinsync-${schema}`, max: 4, options: `-c search_path=${schema}` });
   const db = new Kysely<StateDatabase>({ dialect: new PostgresDialect({ pool }) });
@@ -68,6 +68,12 @@ async function openTestStore(): Promise<{ store: SessionTestStore; dispose(): Pr
       const admin = await pgAdmin();
       await admin.query(`DROP SCHEMA ${pg.escapeIdentifier(schema)} CASCADE`);
       await admin.end();
+    },
+    async leftovers() {
+      const { rows } = await sql<{ n: string }>`SELECT
+          (SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = ${schema} AND tablename LIKE 'pinsync_delta_%') +
+          (SELECT count(*) FROM acked_ranges) AS n`.execute(store.tables);
+      return Number(rows[0]!.n);
     },
   };
 }

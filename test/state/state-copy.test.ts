@@ -200,6 +200,36 @@ describe('state copy from a DuckDB file a sync is writing', () => {
   }, 120_000);
 });
 
+describe('state copy of a run killed before it applied its acknowledged batches', () => {
+  it('copies them as applied: the next sync on the target sends exactly what Pinterest lacks', async () => {
+    const people = makePeople(1, 400);
+    await fx().setPeople(people);
+    await fx().writeConfig({ maxRecords: 50, maxInFlight: 1 });
+    const arrivals = watchArrivals(fx().emulator);
+    // The 4th PATCH is held; the process dies while it waits, before the run's acknowledged ranges were applied.
+    arrivals.onArrival(isListPatch, 4, () => fx().emulator.faults.latency(600_000, { match: { method: 'PATCH' } }));
+    const child = fx().spawnCli(['sync']);
+    const done = outcomeOf(child);
+    await arrivals.waitFor(isListPatch, 4);
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    fx().emulator.faults.clear();
+
+    const killed = (await runHistory({}))[0]!;
+    expect(killed.addsSent).toBeGreaterThanOrEqual(50);
+    const copy = await stateCopy(['--from', `duckdb:${fx().statePath}`, '--to', stateUrl(schema()), '--json']);
+    expect(copy.code, copy.stderr).toBe(0);
+    const copied = (JSON.parse(copy.stdout) as { syncs: { sync: string; members: number }[] }).syncs[0]!;
+    expect(copied.members).toBe(killed.addsSent);
+
+    fx().emulator.clearRequests();
+    const next = await fx().syncJson([], { PINSYNC_TEST_STATE: stateUrl(schema()) });
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.report.sent).toMatchObject({ adds: expectedHashes(people).size - killed.addsSent, removes: 0 });
+    expect(fx().membership()).toEqual(expectedHashes(people));
+  }, 120_000);
+});
+
 describe('state copy from Postgres to a DuckDB file', () => {
   it('copies; the next sync on the file sends nothing and runs shows the history', async () => {
     const people = makePeople(1, 200);

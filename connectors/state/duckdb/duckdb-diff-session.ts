@@ -1,10 +1,10 @@
 /**
  * A staged diff in the DuckDB state engine. The source's records go into temp tables (appended from Node, or
  * produced by SQL when the warehouse is a DuckDB file we can attach, see duckdb-pushdown-ingest.ts), the delta is
- * frozen in `delta_add` / `delta_remove` with dense positions, and each acknowledged batch moves a position range
- * into `membership` in the same transaction that records the batch. Every session's temp tables carry a suffix of
- * their own: sessions (several syncs in one process) share the state's connection, and temp tables are per
- * connection.
+ * frozen with dense positions in two tables of the state file named for the sync, and each acknowledged batch is
+ * recorded as a position range; the ranges move into `membership` in bulk (acknowledged-ranges.ts). Every session's
+ * temp tables carry a suffix of their own: sessions (several syncs in one process) share the state's connection,
+ * and temp tables are per connection.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Kysely, sql } from 'kysely';
@@ -13,6 +13,7 @@ import type { IdentifierFamily } from '../../../core/identifier-types.js';
 import type { Acknowledgement, DiffSession, PushdownQuery } from '../../../core/state-store.js';
 import type { ColumnStats, DiffCounts } from '../../../core/sync-report.js';
 import { loadSql, renderSql, splitStatements } from '../../sql-files.js';
+import { acknowledgedMembershipSql, deltaTableNames, intervalVars, nothingPending, pendingDeltaLost, pendingIntervals } from '../acknowledged-ranges.js';
 import { FAMILY_CODES } from '../membership-family-codes.js';
 import { recordAcknowledgedBatch } from '../record-acknowledged-batch.js';
 import type { StateDatabase } from '../state-tables.js';
@@ -26,8 +27,6 @@ const SESSION_TABLES = [
   'current_records',
   'current_hex',
   'current_hex_distinct',
-  'delta_add',
-  'delta_remove',
   'delta_both',
 ] as const;
 type SessionTables = Readonly<Record<(typeof SESSION_TABLES)[number], string>>;
@@ -40,11 +39,14 @@ export class DuckDbDiffSession implements DiffSession {
   private staged: 'none' | 'stage_records' | 'stage_groups' | 'summary' = 'none';
   private summary: { current: number; samples: string[] } | undefined;
   private frozen = false;
+  private disposed = false;
   private planCounts: DiffCounts | undefined;
   private planFullResync = false;
   private planRelations: { ack: string; current: string; out: string } | undefined;
 
   private readonly tables: SessionTables;
+  /** Where the frozen delta lives: the sync's tables in the state file, or temp ones for a sync with no state row. */
+  private readonly delta: { delta_add: string; delta_remove: string; deltaScope: string };
 
   private constructor(
     private readonly conn: DuckDBConnection,
@@ -54,6 +56,11 @@ export class DuckDbDiffSession implements DiffSession {
   ) {
     const suffix = `_s${++sessionsOpened}`;
     this.tables = Object.fromEntries(SESSION_TABLES.map((name) => [name, `${name}${suffix}`])) as SessionTables;
+    const names = deltaTableNames(syncId);
+    this.delta =
+      syncId >= 0
+        ? { delta_add: names.add, delta_remove: names.remove, deltaScope: '' }
+        : { delta_add: `delta_add${suffix}`, delta_remove: `delta_remove${suffix}`, deltaScope: 'TEMP' };
   }
 
   /** `syncId` -1 stands for a sync with no state yet: an empty acknowledged membership. */
@@ -105,6 +112,8 @@ export class DuckDbDiffSession implements DiffSession {
       return this.planCounts;
     }
     if (opts.countsOnly) return this.countDiff(opts.fullResync);
+    // A killed run's acknowledged ranges point into the delta tables this diff replaces: apply them first.
+    await this.applyAcknowledged();
     this.frozen = true;
     await this.stageCurrentRecords();
     const acknowledged = await this.acknowledgedCount();
@@ -116,16 +125,27 @@ export class DuckDbDiffSession implements DiffSession {
     return counts;
   }
 
-  private async acknowledgedCount(): Promise<number> {
-    const [row] = await this.query<{ n: number }>(`SELECT count(*) AS n FROM membership WHERE sync_id = ${this.syncId}`);
+  private async acknowledgedCount(relation = `(SELECT h FROM membership WHERE sync_id = ${this.syncId})`): Promise<number> {
+    const [row] = await this.query<{ n: number }>(`SELECT count(*) AS n FROM ${relation}`);
     return Number(row!.n);
+  }
+
+  /**
+   * The acknowledged membership's digests as a plan must see them: the stored rows, plus the recorded ranges of a
+   * killed run that the next sync applies before it diffs (a plan changes nothing, so it reads them as applied).
+   */
+  private async acknowledgedRelation(): Promise<string> {
+    if (this.syncId < 0) return '(SELECT NULL::BLOB AS h WHERE false)';
+    const pending = await pendingIntervals(this.db, this.syncId);
+    return `(SELECT h FROM ${acknowledgedMembershipSql(this.syncId, pending)})`;
   }
 
   // Plan mode: no positions and no delta tables, just counts and samples. With nothing acknowledged yet (a first
   // plan) the staged hex hashes are counted as they are, skipping a conversion of the whole current set; otherwise
   // the current set is converted to 32-byte digests once and compared with the stored ones, half the memory of hex.
   private async countDiff(fullResync: boolean): Promise<DiffCounts> {
-    const empty = (await this.acknowledgedCount()) === 0;
+    const storedRelation = await this.acknowledgedRelation();
+    const empty = (await this.acknowledgedCount(storedRelation)) === 0;
     if (empty) {
       const { current_hex, current_hex_distinct, stage_groups, stage_records } = this.tables;
       if (this.staged === 'stage_groups') {
@@ -138,7 +158,7 @@ export class DuckDbDiffSession implements DiffSession {
       this.planRelations = { ack: '(SELECT NULL::VARCHAR AS h WHERE false)', current: current_hex, out: 's.h' };
     } else {
       await this.stageCurrentRecords();
-      this.planRelations = { ack: `(SELECT h FROM membership WHERE sync_id = ${this.syncId})`, current: this.tables.current_records, out: 'lower(hex(s.h))' };
+      this.planRelations = { ack: storedRelation, current: this.tables.current_records, out: 'lower(hex(s.h))' };
     }
     const [row] = await this.query<{ acknowledged: number; current: number; common: number }>(
       renderSql(loadSql('duckdb', 'diff-plan-counts'), { ack: this.planRelations.ack, current: this.planRelations.current }),
@@ -184,21 +204,36 @@ export class DuckDbDiffSession implements DiffSession {
   }
 
   async readRange(op: 'ADD' | 'REMOVE', start: number, end: number): Promise<string[]> {
-    const rows = await this.query<{ hash: string }>(
-      this.sqlFile('diff-read-range', { table: this.tables[op === 'ADD' ? 'delta_add' : 'delta_remove'], start: String(start), end: String(end) }),
+    const [row] = await this.query<{ hashes: string | null }>(
+      this.sqlFile('diff-read-range', { table: this.delta[op === 'ADD' ? 'delta_add' : 'delta_remove'], start: String(start), end: String(end) }),
     );
-    return rows.map((r) => r.hash);
+    return row?.hashes ? row.hashes.split(',') : [];
   }
 
   async acknowledge(ack: Acknowledgement): Promise<void> {
     if (this.syncId < 0) throw new StateError('PINSYNC_STATE_UNKNOWN_SYNC', 'cannot acknowledge a batch for a sync that has no state row');
-    const vars = { syncId: String(this.syncId), start: String(ack.start), end: String(ack.end) };
-    await this.db.transaction().execute(async (trx) => {
-      for (const statement of splitStatements(this.sqlFile(ack.op === 'ADD' ? 'diff-acknowledge-add' : 'diff-acknowledge-remove', vars))) {
-        await sql.raw(statement).execute(trx);
-      }
-      await recordAcknowledgedBatch(trx, this.syncId, ack);
+    await this.db.transaction().execute((trx) => recordAcknowledgedBatch(trx, this.syncId, ack));
+  }
+
+  async applyAcknowledged(): Promise<number> {
+    if (this.syncId < 0) return 0;
+    // Ranges are read inside the transaction that applies and deletes them: an acknowledgement recorded meanwhile
+    // waits for it (one connection), so none is deleted unapplied.
+    return this.db.transaction().execute(async (trx) => {
+      const pending = await pendingIntervals(trx, this.syncId);
+      if (nothingPending(pending)) return 0;
+      await this.checkDeltaTables(trx);
+      const text = this.sqlFile('diff-apply-acknowledged', { membership: 'membership', syncId: String(this.syncId), ...intervalVars(pending) });
+      for (const statement of splitStatements(text)) await sql.raw(statement).execute(trx);
+      return pending.ADD.length + pending.REMOVE.length;
     });
+  }
+
+  // Recorded ranges whose delta is gone cannot be applied, and dropping them would leave the membership behind
+  // Pinterest without saying so: refuse, naming the way out.
+  private async checkDeltaTables(trx: Kysely<StateDatabase>): Promise<void> {
+    const { rows } = await sql<{ n: number | bigint }>`SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN (${this.delta.delta_add}, ${this.delta.delta_remove})`.execute(trx);
+    if (Number(rows[0]?.n ?? 0) < 2) throw pendingDeltaLost(this.syncId);
   }
 
   async dispose(): Promise<void> {
@@ -209,11 +244,19 @@ export class DuckDbDiffSession implements DiffSession {
       }
     });
     await this.exec(this.sqlFile('diff-dispose'));
+    if (!this.frozen || this.disposed) return;
+    this.disposed = true;
+    // A range that cannot be applied now (e.g. the state file became unwritable) keeps its delta for the next run.
+    const applied = await this.applyAcknowledged().then(
+      () => true,
+      () => false,
+    );
+    if (applied || this.syncId < 0) await this.exec(`DROP TABLE IF EXISTS ${this.delta.delta_add}; DROP TABLE IF EXISTS ${this.delta.delta_remove};`);
   }
 
   // One of sql/duckdb/ with this session's table names filled in.
   private sqlFile(name: string, vars: Readonly<Record<string, string>> = {}): string {
-    return renderSql(loadSql('duckdb', name), { ...this.tables, ...vars });
+    return renderSql(loadSql('duckdb', name), { ...this.tables, ...this.delta, ...vars });
   }
 
   private async exec(text: string): Promise<void> {

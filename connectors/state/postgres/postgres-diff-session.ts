@@ -1,9 +1,11 @@
 /**
  * A staged diff in the Postgres state. The session holds one connection for its whole life: its staged
- * records and frozen delta are TEMP tables, private to that connection (two sessions never see each other's, and a
- * dead connection takes them with it), and its acknowledgements run as transactions on that same connection, so a
- * batch's move into `membership` and its record commit or roll back together. The diff itself is SQL
- * (sql/postgres/diff-*.sql); Node only ever holds the batch it stages and the one still being written.
+ * records are TEMP tables, private to that connection (two sessions never see each other's, and a dead connection
+ * takes them with it); the frozen delta is two tables of the sync's own in the state schema, kept until the
+ * acknowledged ranges that point into it are applied (acknowledged-ranges.ts), so a killed run's ranges can be
+ * applied by the next run. Acknowledgements and their application run as transactions on the session's connection.
+ * The diff itself is SQL (sql/postgres/diff-*.sql); Node only ever holds the batch it stages and the one still being
+ * written.
  */
 import { CompiledQuery, Kysely, PostgresDialect, type PostgresPool, type Transaction } from 'kysely';
 import pg from 'pg';
@@ -12,6 +14,7 @@ import type { IdentifierFamily } from '../../../core/identifier-types.js';
 import type { Acknowledgement, DiffSession } from '../../../core/state-store.js';
 import type { DiffCounts } from '../../../core/sync-report.js';
 import { loadSql, renderSql, splitStatements } from '../../sql-files.js';
+import { acknowledgedMembershipSql, deltaTableNames, intervalVars, nothingPending, pendingDeltaLost, pendingIntervals } from '../acknowledged-ranges.js';
 import { Mutex } from '../duckdb/mutex.js';
 import { FAMILY_CODES } from '../membership-family-codes.js';
 import { recordAcknowledgedBatch } from '../record-acknowledged-batch.js';
@@ -69,8 +72,21 @@ export class PostgresDiffSession implements DiffSession {
     private readonly verifyLock: PostgresDiffSessionOptions['verifyLock'],
     schema: string,
   ) {
-    this.vars = { syncId: String(syncId), membership: `${pg.escapeIdentifier(schema)}.membership` };
+    const names = deltaTableNames(syncId);
+    const qualified = (table: string) => `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`;
+    this.vars = {
+      syncId: String(syncId),
+      membership: qualified('membership'),
+      ...(syncId >= 0
+        ? { delta_add: qualified(names.add), delta_remove: qualified(names.remove), deltaScope: '' }
+        : { delta_add: 'pg_temp.delta_add', delta_remove: 'pg_temp.delta_remove', deltaScope: 'TEMP' }),
+    };
+    this.deltaNames = { schema, ...names };
   }
+
+  private readonly deltaNames: { schema: string; add: string; remove: string };
+  /** For a plan when a killed run left ranges to apply: the membership as it will be once they are applied. */
+  private planMembership: string | undefined;
 
   static async create(opts: PostgresDiffSessionOptions): Promise<PostgresDiffSession> {
     if (!Number.isSafeInteger(opts.syncId)) throw new StateError('PINSYNC_STATE_UNKNOWN_SYNC', `invalid sync id ${opts.syncId} for a diff session`);
@@ -109,6 +125,7 @@ export class PostgresDiffSession implements DiffSession {
       this.staged = true;
       if (opts.countsOnly) {
         this.planFullResync = opts.fullResync;
+        await this.prepareEffectiveMembership();
         if (!opts.fullResync) {
           // The same one pass as a sync's diff (diff-delta-raw.sql); every current record is kept or an add.
           await this.execFile('diff-delta-raw');
@@ -127,6 +144,8 @@ export class PostgresDiffSession implements DiffSession {
         this.planCounts = { acknowledged, current, adds: current, removes: acknowledged - common, unchanged: common };
         return this.planCounts;
       }
+      // A killed run's acknowledged ranges point into the delta tables this diff replaces: apply them first.
+      await this.applyPending();
       const acknowledged = Number((await this.queryOne<{ n: string }>(`SELECT count(*) AS n FROM ${this.vars.membership} WHERE sync_id = ${this.vars.syncId}`)).n);
       // A first run and a full resync send every current record, so they need the distinct current set; a plain
       // run joins the staged records with the membership directly (diff-delta-raw.sql says why).
@@ -152,7 +171,7 @@ export class PostgresDiffSession implements DiffSession {
     const counts = this.planCounts;
     if (!counts || (op === 'ADD' ? counts.adds : counts.removes) === 0) return [];
     const limit = Math.max(0, Math.floor(n));
-    const acknowledged = `(SELECT h FROM ${this.vars.membership} WHERE sync_id = ${this.vars.syncId})`;
+    const acknowledged = `(SELECT h FROM ${this.planMembership ?? this.vars.membership} WHERE sync_id = ${this.vars.syncId})`;
     const current = 'pg_temp.current_records';
     const text = !this.planFullResync
       ? renderSql(loadSql('postgres', 'diff-plan-raw-sample'), { column: op === 'ADD' ? 'add_h' : 'remove_h' })
@@ -169,9 +188,9 @@ export class PostgresDiffSession implements DiffSession {
   async readRange(op: 'ADD' | 'REMOVE', start: number, end: number): Promise<string[]> {
     return this.mutex.run(async () => {
       this.checkFrozen();
-      const text = renderSql(loadSql('postgres', 'diff-read-range'), { table: op === 'ADD' ? 'delta_add' : 'delta_remove' });
-      const { rows } = await this.client.query<{ hash: string }>(text, [start, end]);
-      return rows.map((r) => r.hash);
+      const text = renderSql(loadSql('postgres', 'diff-read-range'), { table: this.vars[op === 'ADD' ? 'delta_add' : 'delta_remove']! });
+      const { rows } = await this.client.query<{ hashes: string | null }>(text, [start, end]);
+      return rows[0]?.hashes ? rows[0].hashes.split(',') : [];
     });
   }
 
@@ -179,14 +198,56 @@ export class PostgresDiffSession implements DiffSession {
     if (this.syncId < 0) throw new StateError('PINSYNC_STATE_UNKNOWN_SYNC', 'cannot acknowledge a batch for a sync that has no state row');
     await this.mutex.run(async () => {
       this.checkFrozen();
-      const apply = CompiledQuery.raw(this.sqlFile(ack.op === 'ADD' ? 'diff-acknowledge-add' : 'diff-acknowledge-remove'), [ack.start, ack.end]);
       await this.db.transaction().execute(async (trx) => {
-        // First, so a runner that lost its lock applies nothing.
+        // First, so a runner that lost its lock records nothing.
         if (this.verifyLock) await this.verifyLock(trx);
-        await trx.executeQuery(apply);
         await recordAcknowledgedBatch(trx, this.syncId, ack);
       });
     });
+  }
+
+  async applyAcknowledged(): Promise<number> {
+    return this.mutex.run(async () => {
+      this.checkOpen();
+      return this.applyPending();
+    });
+  }
+
+  // Under the mutex. The ranges are read in the transaction that applies and deletes them, on the session's one
+  // connection, so no acknowledgement can slip in between and be deleted unapplied.
+  private async applyPending(): Promise<number> {
+    if (this.syncId < 0) return 0;
+    return this.db.transaction().execute(async (trx) => {
+      if (this.verifyLock) await this.verifyLock(trx);
+      const pending = await pendingIntervals(trx, this.syncId);
+      if (nothingPending(pending)) return 0;
+      await this.checkDeltaTables(trx);
+      const text = renderSql(loadSql('postgres', 'diff-apply-acknowledged'), { ...this.vars, ...intervalVars(pending) });
+      for (const statement of splitStatements(text)) await trx.executeQuery(CompiledQuery.raw(statement));
+      return pending.ADD.length + pending.REMOVE.length;
+    });
+  }
+
+  // Recorded ranges whose delta is gone cannot be applied, and dropping them would leave the membership behind
+  // Pinterest without saying so: refuse, naming the way out.
+  private async checkDeltaTables(trx: Transaction<StateDatabase>): Promise<void> {
+    const { schema, add, remove } = this.deltaNames;
+    const { rows } = await trx.executeQuery<{ n: string }>(
+      CompiledQuery.raw('SELECT count(*) AS n FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename IN ($2, $3)', [schema, add, remove]),
+    );
+    if (Number(rows[0]?.n ?? 0) < 2) throw pendingDeltaLost(this.syncId);
+  }
+
+  // A plan changes nothing, so a killed run's ranges are not applied: the plan reads the membership as it will be
+  // once they are (the next sync applies them before it diffs).
+  private async prepareEffectiveMembership(): Promise<void> {
+    if (this.syncId < 0) return;
+    const pending = await pendingIntervals(this.db, this.syncId);
+    if (nothingPending(pending)) return;
+    const { membership, delta_add, delta_remove, syncId } = this.vars;
+    const relation = acknowledgedMembershipSql(this.syncId, pending, { membership, deltaAdd: delta_add, deltaRemove: delta_remove });
+    await this.client.query(`CREATE OR REPLACE TEMP VIEW effective_membership AS SELECT ${syncId} AS sync_id, h, family FROM ${relation} AS acknowledged`);
+    this.planMembership = 'pg_temp.effective_membership';
   }
 
   async dispose(): Promise<void> {
@@ -196,6 +257,15 @@ export class PostgresDiffSession implements DiffSession {
       try {
         await this.settleStaging();
         await this.client.query(this.sqlFile('diff-dispose'));
+        if (this.planMembership) await this.client.query('DROP VIEW IF EXISTS pg_temp.effective_membership');
+        if (this.frozen) {
+          // A range that cannot be applied now (the lock or the server lost) keeps its delta for the next run.
+          const applied = await this.applyPending().then(
+            () => true,
+            () => false,
+          );
+          if (applied) await this.client.query(`DROP TABLE IF EXISTS ${this.vars.delta_add}, ${this.vars.delta_remove}`);
+        }
       } catch (err) {
         // The tables stay with a connection we cannot clean: close it (which drops them) rather than pool it.
         this.client.release(err instanceof Error ? err : new Error(String(err)));
@@ -224,7 +294,7 @@ export class PostgresDiffSession implements DiffSession {
 
   // One of sql/postgres/ with the membership table and the sync id filled in.
   private sqlFile(name: string): string {
-    return renderSql(loadSql('postgres', name), this.vars);
+    return renderSql(loadSql('postgres', name), this.planMembership ? { ...this.vars, membership: this.planMembership } : this.vars);
   }
 
   private async execFile(name: string): Promise<void> {
