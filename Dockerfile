@@ -36,6 +36,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY --from=build /src/dist ./dist
 # The state migrations and the diff SQL are read at run time from /app/sql (connectors/sql-files.ts).
 COPY sql ./sql
+# The dbt package (post-hook macro) ships beside the CLI, for projects that install it from the image.
+COPY dbt ./dbt
 COPY README.md config.example.yaml ./
 # A numeric, non-root user, so Kubernetes' runAsNonRoot can verify it. /config is the working directory: the
 # default config location, and where a relative DuckDB state path (for a trial run) can be written.

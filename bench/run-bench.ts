@@ -1,14 +1,31 @@
 /**
- * `npm run bench [-- --rows N] [--state postgres|postgres://...]`: pinsync against the floor DuckDB sets for the
- * same work, and with `--state` the same phases on a Postgres state beside the DuckDB state's.
+ * `npm run bench [-- --rows N] [--state postgres|postgres://...] [--first-sync paced|unpaced] [--no-naive]
+ * [--runtime js|tsx] [--dir PATH] [--warehouse FILE]`: pinsync against the floor DuckDB sets for the same work and
+ * against a naive Python script, and with `--state` the same phases on a Postgres state beside the DuckDB state's.
+ * 100M rows: `PINSYNC_STATE_MEMORY_LIMIT=2GB` (DuckDB cannot aggregate 113M distinct keys in less) and a `--warehouse`
+ * generated once beforehand (`bench-phase.ts generate N` in an empty folder).
  *
  * Each phase runs in its own child process so its peak RSS is its own. Phases:
  *   floor       DuckDB alone: hash every identifier, distinct, anti-join both ways against the membership
+ *   naive       bench/naive-plan.py: csv + hashlib + set difference (its CSV input is exported untimed first);
+ *               skipped above 20M rows: a Python set of that many 64-char strings outgrows the machine
  *   first plan  `pinsync plan` on a brand-new sync
- *   first sync  `pinsync sync` into the emulator (a separate process, so its memory is not counted)
+ *   first sync  `pinsync sync` into the emulator (a separate process, so its memory is not counted); paced at the
+ *               default 400 writes/min up to 20M rows, unpaced above (`--first-sync` chooses): at 100M rows the
+ *               paced push alone would take 28 min, which the 10M run's figures already characterize
  *   churn plan / churn sync   after 1% of people leave and 1% join
- * and prints time, peak RSS, the ratio to the floor, and writes against the minimum; then the sustained write rate
- * against the emulator with rate limiting on (bench/bench-write-rate.ts).
+ * and prints time, CPU, peak RSS, the ratio to the floor, writes against the minimum and the disk the bench folder
+ * peaked at (DuckDB spills past its memory limit); then the sustained write rate against the emulator with rate
+ * limiting on (bench/bench-write-rate.ts).
+ *
+ * Timing: the pinsync phases time `main()` of cli/pinsync.ts in-process (the command's own module loading included:
+ * commands import what they need when they run), the floor times its SQL after opening DuckDB, the naive script
+ * times itself after the interpreter started. The whole child's wall time is printed beside each as `process`.
+ *
+ * Runtime: the phases run compiled JavaScript, as users run the published `dist/` (`--runtime js`, the default:
+ * `tsc` compiles the phase scripts and everything they import into node_modules/.cache/pinsync-bench, incrementally,
+ * before the first phase); `--runtime tsx` runs the TypeScript through tsx as before, whose loader hooks and
+ * transpiling cost a 1M plan ~0.8 s of CPU that no user pays.
  *
  * `--state postgres` (or `--state-pg`) starts a throwaway PostgreSQL on 127.0.0.1 (stopped at the end);
  * `--state postgres://...` uses that server. Then pinsync's first plan/sync and churn plan/sync also run on the
@@ -16,32 +33,87 @@
  * churn sync is compared with the DuckDB state's from this same run, both as pinsync runs it by default (the
  * DuckDB warehouse pushed down into the DuckDB state) and streamed through Node as with any other state.
  */
-import { spawn } from 'node:child_process';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFile, cp, mkdir, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_STATE_MEMORY_LIMIT } from '../connectors/state/duckdb/duckdb-state-store.js';
 import { sampleSyncConfig } from '../demo/sample-warehouse.js';
 import { openBenchPostgres, type BenchPostgres, type PostgresPhaseStats } from './bench-postgres-state.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const DIR = join(ROOT, '.bench');
+// `--dir` (or PINSYNC_BENCH_DIR): a folder of its own, e.g. on a bigger disk for 100M rows; emptied at the start.
+const DIR = resolve(arg('dir', join(ROOT, '.bench')));
 const TSX = ['--import', 'tsx'];
+/** Where `--runtime js` compiles the phase scripts (node_modules/.cache: ignored by git, kept between runs). */
+const BUILD_DIR = join(ROOT, 'node_modules/.cache/pinsync-bench');
+
+/** How a phase script runs: the node arguments before the script, and the script's path for a `bench/` name. */
+interface PhaseRuntime {
+  /** `js` (compiled) or `tsx`. */
+  name: string;
+  /** Node arguments for `bench/<script>` (e.g. `bench-phase`). */
+  args(script: string): string[];
+}
+
+let runtime: PhaseRuntime = { name: 'tsx', args: (script) => [...TSX, join(ROOT, `bench/${script}.ts`)] };
+
+// Compiles the phase scripts and what they import (dynamic imports included) with the project's own compiler
+// settings; incremental, so a run after no change costs seconds. A tree that does not compile falls back to tsx.
+async function compilePhases(): Promise<PhaseRuntime> {
+  await mkdir(BUILD_DIR, { recursive: true });
+  // connectors/sql-files.ts looks for sql/ a few folders above itself, as it does from dist/. A copy, not a link:
+  // the SQL must stay the version the code was compiled with while a long run goes on and the tree changes.
+  await rm(join(BUILD_DIR, 'sql'), { recursive: true, force: true });
+  await cp(join(ROOT, 'sql'), join(BUILD_DIR, 'sql'), { recursive: true });
+  const tsconfig = join(BUILD_DIR, 'tsconfig.json');
+  await writeFile(
+    tsconfig,
+    JSON.stringify({
+      extends: join(ROOT, 'tsconfig.json'),
+      compilerOptions: { noEmit: false, outDir: BUILD_DIR, rootDir: ROOT, declaration: false, sourceMap: false, incremental: true, tsBuildInfoFile: join(BUILD_DIR, 'tsbuildinfo') },
+      files: [join(ROOT, 'bench/bench-phase.ts'), join(ROOT, 'bench/bench-emulator.ts')],
+      include: [],
+    }),
+  );
+  process.stderr.write('bench: compiling the phase scripts (--runtime js)…\n');
+  const res = await runChild([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig]);
+  if (res.code !== 0) {
+    process.stderr.write(`bench: the tree does not compile, running through tsx instead:\n${res.stdout.split('\n').slice(0, 5).join('\n')}\n`);
+    return runtime;
+  }
+  return { name: 'js', args: (script) => [join(BUILD_DIR, `bench/${script}.js`)] };
+}
 
 interface PhaseResult {
+  /** The phase's own timer (see the top comment). */
   ms: number;
+  /** Peak resident set of the child process. */
   maxRssMb: number;
+  /** User + system CPU of the child; DuckDB's threads can make it exceed `ms`. */
+  cpuMs?: number;
+  /** Wall time of the whole child process, module loading included. */
+  processMs?: number;
+  /** Largest size of the bench folder seen while the phase ran (databases, CSV, DuckDB's spill files). */
+  diskPeakBytes?: number;
   [key: string]: unknown;
 }
+
+/** Above this many rows the naive script is skipped: a Python set of 100M 64-char strings needs ~15 GB. */
+const NAIVE_MAX_ROWS = 20_000_000;
+
+/** The writes/min an unpaced first sync configures: far above anything the emulator or the push can reach. */
+const UNPACED_WRITES_PER_MINUTE = 10_000_000;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : (process.env[`PINSYNC_BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
 }
 
-function runChild(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function runChild(args: string[], env: Record<string, string> = {}, command = process.execPath): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, args, { cwd: DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -52,11 +124,65 @@ function runChild(args: string[], env: Record<string, string> = {}): Promise<{ c
 }
 
 async function phase(name: string, args: string[], env: Record<string, string> = {}): Promise<PhaseResult> {
-  process.stderr.write(`bench: ${name}…\n`);
-  const res = await runChild([...TSX, join(ROOT, 'bench/bench-phase.ts'), ...args], env);
+  return childPhase(name, [...runtime.args('bench-phase'), ...args], env);
+}
+
+/** The naive baseline: bench/naive-plan.py over the exported CSV (and membership). */
+async function naivePhase(name: string, args: string[]): Promise<PhaseResult> {
+  return childPhase(name, [join(ROOT, 'bench/naive-plan.py'), ...args], {}, 'python3');
+}
+
+// Runs one phase's child, watching the bench folder's size meanwhile: DuckDB's spill files come and go within a
+// phase, so only sampling while it runs sees the peak.
+async function childPhase(name: string, args: string[], env: Record<string, string>, command?: string): Promise<PhaseResult> {
+  process.stderr.write(`bench: ${name}… (load ${loadNow()})\n`);
+  let diskPeakBytes = await folderBytes(DIR);
+  const timer = setInterval(() => {
+    void folderBytes(DIR).then((n) => (diskPeakBytes = Math.max(diskPeakBytes, n)), () => undefined);
+  }, 1000);
+  const started = performance.now();
+  const res = await runChild(args, env, command).finally(() => clearInterval(timer));
+  const processMs = performance.now() - started;
   if (res.code !== 0) throw new Error(`${name} failed (exit ${res.code}):\n${res.stderr}\n${res.stdout}`);
   const last = res.stdout.trim().split('\n').pop()!;
-  return JSON.parse(last) as PhaseResult;
+  diskPeakBytes = Math.max(diskPeakBytes, await folderBytes(DIR));
+  const result = { ...(JSON.parse(last) as PhaseResult), processMs, diskPeakBytes };
+  // As it goes: a long run that is stopped still leaves the figures of the phases it finished.
+  process.stderr.write(
+    `bench: ${name}: ${(result.ms / 1000).toFixed(2)} s, CPU ${((result.cpuMs ?? 0) / 1000).toFixed(2)} s, process ${(processMs / 1000).toFixed(2)} s, ` +
+      `peak RSS ${Math.round(result.maxRssMb)} MB, disk peak ${gb(diskPeakBytes)}\n`,
+  );
+  return result;
+}
+
+/** Bytes under `dir`, recursively (files vanishing meanwhile, as spill files do, count as nothing). */
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) total += await folderBytes(path);
+    else total += await stat(path).then((s) => s.size, () => 0);
+  }
+  return total;
+}
+
+const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GB`;
+
+/** Free space where the bench folder lives. */
+async function freeBytes(dir: string): Promise<number> {
+  const s = await statfs(dir);
+  return s.bavail * s.bsize;
+}
+
+/** Whether python3 runs here (the naive baseline needs it; nothing beyond the standard library). */
+function pythonAvailable(): boolean {
+  try {
+    execFileSync('python3', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A pinsync phase on the Postgres state, with what the server spent. */
@@ -65,10 +191,25 @@ type PostgresPhase = PhaseResult & { pg: PostgresPhaseStats };
 // The 1-minute load average: the bench's figures only mean something next to how busy the machine was.
 const loadNow = () => loadavg()[0]!.toFixed(1);
 
-async function phases(rows: number, batch: number, postgres: BenchPostgres | undefined): Promise<void> {
+/** What the run includes beyond pinsync's own phases. */
+interface BenchOptions {
+  /** Why the naive script does not run, or undefined when it does. */
+  naiveSkipped: string | undefined;
+  /** The first sync at the default pacing, or with pacing off (writes as fast as the emulator answers). */
+  firstSync: 'paced' | 'unpaced';
+}
+
+async function phases(rows: number, batch: number, postgres: BenchPostgres | undefined, opts: BenchOptions): Promise<void> {
   const loadAtStart = loadNow();
-  await phase('generate', ['generate', String(rows)]);
-  const emulator = spawn(process.execPath, [...TSX, join(ROOT, 'bench/bench-emulator.ts'), String(rows <= 2_000_000)], {
+  const freeAtStart = await freeBytes(DIR);
+  // `--warehouse FILE`: a warehouse an earlier `generate` made for the same --rows (100M rows take many minutes to
+  // generate on a busy machine); copied, since the churn phase changes it.
+  const warehouseFrom = arg('warehouse', '');
+  if (warehouseFrom) {
+    process.stderr.write(`bench: warehouse copied from ${warehouseFrom} (must hold ${rows.toLocaleString('en-US')} generated rows)\n`);
+    await copyFile(warehouseFrom, join(DIR, 'warehouse.duckdb'));
+  } else await phase('generate', ['generate', String(rows)]);
+  const emulator = spawn(process.execPath, [...runtime.args('bench-emulator'), String(rows <= 2_000_000)], {
     cwd: DIR,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -77,13 +218,18 @@ async function phases(rows: number, batch: number, postgres: BenchPostgres | und
     emulator.once('exit', (code) => fail(new Error(`emulator exited ${code}`)));
   });
   try {
-    const config = (audienceName: string, state: string) => {
+    const config = (audienceName: string, state: string, unpaced = false) => {
       const text = sampleSyncConfig({ apiBaseUrl: baseUrl, syncName: 'bench', audienceName, maxRecords: batch, maxRemovePercent: 50 });
       if (!text.startsWith('state: duckdb:state.duckdb\n')) throw new Error('the sample config no longer starts with its state line; update bench/run-bench.ts');
+      const batchLine = `    batch: { maxRecords: ${batch} }\n`;
+      if (unpaced && !text.includes(batchLine)) throw new Error('the sample config no longer has its batch line; update bench/run-bench.ts');
       // JSON-quoted: a URL's password may hold YAML-significant characters.
-      return text.replace('state: duckdb:state.duckdb', `state: ${JSON.stringify(state)}`);
+      const withState = text.replace('state: duckdb:state.duckdb', `state: ${JSON.stringify(state)}`);
+      return unpaced ? withState.replace(batchLine, `${batchLine}    rateLimits: { adsWritePerMinute: ${UNPACED_WRITES_PER_MINUTE} }\n`) : withState;
     };
     await writeFile(join(DIR, 'pinsync.yaml'), config('Bench audience', 'duckdb:state.duckdb'));
+    // The same sync and state with pacing off, for a first sync whose paced push would take longer than the bench.
+    await writeFile(join(DIR, 'pinsync-unpaced.yaml'), config('Bench audience', 'duckdb:state.duckdb', true));
     // Streamed: the DuckDB state fed through Node like any other state, from a copy of the first sync's state.
     await writeFile(join(DIR, 'pinsync-streamed.yaml'), config('Bench audience', 'duckdb:state-streamed.duckdb'));
     if (postgres) await writeFile(join(DIR, 'pinsync-pg.yaml'), config('Bench audience on Postgres state', postgres.stateUrl));
@@ -94,8 +240,14 @@ async function phases(rows: number, batch: number, postgres: BenchPostgres | und
     };
 
     const floorFirst = await phase('floor (first)', ['floor', 'empty']);
+    let naive1: PhaseResult | undefined;
+    if (!opts.naiveSkipped) {
+      await phase('naive input (customers.csv, untimed)', ['export-naive', 'customers']);
+      naive1 = await naivePhase('naive first plan', ['customers.csv']);
+      await rm(join(DIR, 'customers.csv'), { force: true });
+    }
     const plan1 = await phase('first plan', ['cli', 'plan', '--format', 'json']);
-    const sync1 = await phase('first sync', ['cli', 'sync', '--json']);
+    const sync1 = await phase(`first sync (${opts.firstSync})`, ['cli', 'sync', '--json', ...(opts.firstSync === 'unpaced' ? ['-c', 'pinsync-unpaced.yaml'] : [])]);
     let pgPlan1: PostgresPhase | undefined;
     let pgSync1: PostgresPhase | undefined;
     if (postgres) {
@@ -105,6 +257,14 @@ async function phases(rows: number, batch: number, postgres: BenchPostgres | und
     }
     await phase('churn 1%', ['churn', String(rows)]);
     const floorChurn = await phase('floor (churn)', ['floor', 'state']);
+    let naive2: PhaseResult | undefined;
+    if (!opts.naiveSkipped) {
+      await phase('naive input (churned customers.csv, untimed)', ['export-naive', 'customers']);
+      await phase('naive input (membership.txt, untimed)', ['export-naive', 'membership']);
+      naive2 = await naivePhase('naive churn plan', ['customers.csv', 'membership.txt']);
+      await rm(join(DIR, 'customers.csv'), { force: true });
+      await rm(join(DIR, 'membership.txt'), { force: true });
+    }
     const plan2 = await phase('churn plan', ['cli', 'plan', '--format', 'json']);
     const sync2 = await phase('churn sync', ['cli', 'sync', '--json']);
     let streamedSync2: PhaseResult | undefined;
@@ -118,6 +278,9 @@ async function phases(rows: number, batch: number, postgres: BenchPostgres | und
 
     const mb = (r: PhaseResult) => `${Math.round(r.maxRssMb)} MB`;
     const s = (r: PhaseResult) => `${(r.ms / 1000).toFixed(2)} s`;
+    const cpu = (r: PhaseResult) => (r.cpuMs === undefined ? 'n/a' : `${(r.cpuMs / 1000).toFixed(2)} s`);
+    const proc = (r: PhaseResult) => (r.processMs === undefined ? 'n/a' : `${(r.processMs / 1000).toFixed(2)} s`);
+    const disk = (r: PhaseResult) => (r.diskPeakBytes === undefined ? 'n/a' : gb(r.diskPeakBytes));
     const ratio = (r: PhaseResult, floor: PhaseResult) => `${(r.ms / floor.ms).toFixed(2)}x`;
     const writes = (r: PhaseResult) => {
       const report = r.report as { diff: { adds: number; removes: number }; sent: { batches: number } } | undefined;
@@ -125,16 +288,38 @@ async function phases(rows: number, batch: number, postgres: BenchPostgres | und
       const min = Math.ceil(report.diff.adds / batch) + Math.ceil(report.diff.removes / batch);
       return `${report.sent.batches} writes (minimum ${min}) for +${report.diff.adds.toLocaleString('en-US')} / -${report.diff.removes.toLocaleString('en-US')}`;
     };
+    const row = (label: string, r: PhaseResult | undefined, vs: string, notes: string) =>
+      r === undefined
+        ? `${label.padEnd(13)} ${'skipped'.padEnd(9)} ${''.padEnd(9)} ${''.padEnd(9)} ${''.padEnd(10)} ${''.padEnd(10)} ${''.padEnd(8)} ${notes}`
+        : `${label.padEnd(13)} ${s(r).padEnd(9)} ${cpu(r).padEnd(9)} ${proc(r).padEnd(9)} ${mb(r).padEnd(10)} ${vs.padEnd(10)} ${disk(r).padEnd(8)} ${notes}`;
+    const speedUp = (naive: PhaseResult | undefined, plan: PhaseResult) =>
+      naive === undefined
+        ? opts.naiveSkipped!
+        : `pinsync plan ${(naive.ms / plan.ms).toFixed(1)}x faster (target >= 3x), ${(naive.processMs! / plan.processMs!).toFixed(1)}x by process time, ` +
+          `${(naive.cpuMs! / plan.cpuMs!).toFixed(1)}x by CPU; ${String(naive.records)} distinct hashes, no validation`;
+    const pinsyncPhases = [plan1, sync1, plan2, sync2];
+    const peakRss = Math.max(...pinsyncPhases.map((r) => r.maxRssMb));
+    const firstSyncNote =
+      opts.firstSync === 'unpaced'
+        ? `pacing off (${UNPACED_WRITES_PER_MINUTE.toLocaleString('en-US')}/min configured): local push cost only; at 400/min the push takes writes / 400 min, see a 10M run for the paced figure`
+        : 'paced at the default 400 writes/min';
     const lines = [
-      `pinsync bench: ${rows.toLocaleString('en-US')} customers (${String(floorFirst.records ?? '?')} distinct valid identifiers), node ${process.version}, ` +
+      `pinsync bench: ${rows.toLocaleString('en-US')} customers (${String(floorFirst.records ?? '?')} distinct valid identifiers), node ${process.version} (${runtime.name}), ` +
         `${cpus().length} CPUs, load average ${loadAtStart} at the start, ${loadNow()} at the end (others' work on a shared machine slows every phase)`,
-      `phase         time      peak RSS   vs floor   notes`,
-      `floor first   ${s(floorFirst).padEnd(9)} ${mb(floorFirst).padEnd(10)} 1.00x      DuckDB alone: hash, distinct, anti-join`,
-      `first plan    ${s(plan1).padEnd(9)} ${mb(plan1).padEnd(10)} ${ratio(plan1, floorFirst).padEnd(10)} target <= 1.5x, RSS < 1 GB`,
-      `first sync    ${s(sync1).padEnd(9)} ${mb(sync1).padEnd(10)} ${ratio(sync1, floorFirst).padEnd(10)} ${writes(sync1)}`,
-      `floor churn   ${s(floorChurn).padEnd(9)} ${mb(floorChurn).padEnd(10)} 1.00x`,
-      `churn plan    ${s(plan2).padEnd(9)} ${mb(plan2).padEnd(10)} ${ratio(plan2, floorChurn).padEnd(10)}`,
-      `churn sync    ${s(sync2).padEnd(9)} ${mb(sync2).padEnd(10)} ${ratio(sync2, floorChurn).padEnd(10)} ${writes(sync2)}`,
+      `phase         time      CPU       process   peak RSS   vs floor   disk     notes`,
+      row('floor first', floorFirst, '1.00x', 'DuckDB alone: hash, distinct, anti-join'),
+      row('naive first', naive1, naive1 ? ratio(naive1, floorFirst) : '', speedUp(naive1, plan1)),
+      row('first plan', plan1, ratio(plan1, floorFirst), 'target <= 1.0x, RSS < 1 GB'),
+      row('first sync', sync1, ratio(sync1, floorFirst), `${writes(sync1)}; ${firstSyncNote}`),
+      row('floor churn', floorChurn, '1.00x', ''),
+      row('naive churn', naive2, naive2 ? ratio(naive2, floorChurn) : '', speedUp(naive2, plan2)),
+      row('churn plan', plan2, ratio(plan2, floorChurn), ''),
+      row('churn sync', sync2, ratio(sync2, floorChurn), writes(sync2)),
+      `pinsync peak RSS over its phases: ${Math.round(peakRss)} MB (target < 1024 MB: ${peakRss < 1024 ? 'met' : 'NOT met'}) ` +
+        `with DuckDB's memory_limit at ${process.env.PINSYNC_STATE_MEMORY_LIMIT ?? `${DEFAULT_STATE_MEMORY_LIMIT} (the default)`}; ` +
+        `disk: ${gb(freeAtStart)} free at the start, the bench folder peaked at ${gb(Math.max(...[floorFirst, plan1, sync1, floorChurn, plan2, sync2, naive1, naive2].map((r) => r?.diskPeakBytes ?? 0)))}`,
+      'time: the phase\'s own timer (pinsync: main(), its lazy module loading included; floor: the SQL; naive: after the interpreter started); ' +
+        'CPU: user+system of the whole child; process: the child\'s wall time, start-up included; on a loaded machine compare CPU',
     ];
     if (postgres && pgPlan1 && pgSync1 && pgPlan2 && pgSync2 && streamedSync2) {
       const pgMs = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
@@ -162,6 +347,29 @@ async function phases(rows: number, batch: number, postgres: BenchPostgres | und
   }
 }
 
+/** `--no-naive`, `--first-sync paced|unpaced` and their defaults for `rows`. */
+function benchOptions(rows: number): BenchOptions {
+  let naiveSkipped: string | undefined;
+  if (process.argv.includes('--no-naive')) naiveSkipped = 'skipped (--no-naive)';
+  else if (rows > NAIVE_MAX_ROWS) naiveSkipped = `skipped above ${NAIVE_MAX_ROWS.toLocaleString('en-US')} rows: a Python set of that many 64-char hex strings needs ~150 bytes each (15 GB at 100M) and would not fit beside the bench`;
+  else if (!pythonAvailable()) naiveSkipped = 'skipped: python3 is not on the PATH';
+  const firstSync = arg('first-sync', rows > NAIVE_MAX_ROWS ? 'unpaced' : 'paced');
+  if (firstSync !== 'paced' && firstSync !== 'unpaced') throw new Error('--first-sync must be paced or unpaced');
+  return { naiveSkipped, firstSync };
+}
+
+// Measured at 10M rows: the bench folder peaked at 5.4 GB, in the churn floor (the warehouse 0.2 GB, the state 0.5 GB,
+// the rest DuckDB spilling the floor's hex strings); refuses early rather than failing an hour in.
+const DISK_BYTES_PER_ROW = 550;
+
+async function checkDisk(rows: number, opts: BenchOptions): Promise<void> {
+  const free = await freeBytes(DIR);
+  // The naive baseline's CSV and membership file: ~130 bytes a row between them.
+  const needed = rows * DISK_BYTES_PER_ROW + (opts.naiveSkipped ? 0 : rows * 130);
+  process.stderr.write(`bench: disk: ${gb(free)} free, about ${gb(needed)} needed at most\n`);
+  if (free < needed) throw new Error(`not enough disk for ${rows.toLocaleString('en-US')} rows: ${gb(free)} free, about ${gb(needed)} needed`);
+}
+
 /** `--state`: duckdb (the default, the DuckDB state only), postgres/auto (a throwaway local server) or a URL. */
 function stateSpec(): string {
   if (process.argv.includes('--state-pg')) return 'postgres';
@@ -179,9 +387,22 @@ async function main(): Promise<void> {
   try {
     process.stderr.write(`bench: ${rows.toLocaleString('en-US')} customers, batches of ${batch.toLocaleString('en-US')}\n`);
     if (postgres) process.stderr.write(`bench: Postgres state ${postgres.display} (${postgres.settings})\n`);
-    await phases(rows, batch, postgres);
+    const opts = benchOptions(rows);
+    if (arg('runtime', 'js') === 'js') runtime = await compilePhases();
+    if (opts.naiveSkipped) process.stderr.write(`bench: naive baseline skipped: ${opts.naiveSkipped}\n`);
+    process.stderr.write(`bench: first sync ${opts.firstSync}${opts.firstSync === 'unpaced' ? ' (pacing off: the paced push at this size would outlast the bench)' : ''}\n`);
+    await checkDisk(rows, opts);
+    await phases(rows, batch, postgres, opts);
   } finally {
     await postgres?.close();
+  }
+
+  // Issue 10: the push at 600 ms latency, a forced mass removal, the local cost per batch (bench/bench-latency-suite.ts).
+  if (!process.argv.includes('--no-latency')) {
+    process.stderr.write('bench: push at 600 ms latency, forced mass removal, local cost per batch (skip with --no-latency)…\n');
+    const latency = await runChild([...TSX, join(ROOT, 'bench/bench-latency-suite.ts'), ...process.argv.slice(2)]);
+    if (latency.code !== 0) throw new Error(`latency bench failed:\n${latency.stderr}`);
+    process.stdout.write(latency.stdout);
   }
 
   // Pacing: the sustained write rate against the emulator with its rate limiter on (DESIGN §5: >= 90%).

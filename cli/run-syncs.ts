@@ -1,18 +1,18 @@
 /**
- * `plan` and `sync`: load the config, open the state, run each selected sync in turn and render the reports.
+ * `plan` and `sync`: argument handling and output around core/app/run-syncs.ts. Loads the config, runs the selected
+ * syncs with a runtime (one per command unless the caller shares its own), renders the reports and writes --out.
  * One failed sync does not stop the others; the worst exit code wins.
  */
 import { resolve } from 'node:path';
-import { EXIT, PinsyncError, exitCodeOf } from '../core/errors.js';
+import { EXIT, PinsyncError, UsageError, exitCodeOf } from '../core/errors.js';
+import { DEFAULT_REQUESTED_SINCE_DAYS } from '../core/dbt/requested-syncs.js';
+import type { AppRuntime } from '../core/app/app-runtime.js';
+import type { RunObserver } from '../core/app/run-observer.js';
+import { runSyncs as runSelectedSyncs } from '../core/app/run-syncs.js';
+import type { LoadedConfig } from '../core/config/load-config.js';
+import type { Logger } from '../core/logger.js';
 import type { StateStore } from '../core/state-store.js';
-import { runSync } from '../core/sync-engine.js';
-import { selectSyncs, syncJobFromConfig } from '../core/sync-jobs.js';
-import type { SyncReport } from '../core/sync-report.js';
-import type { Warehouse } from '../core/warehouse.js';
-import { createPinterestDestination } from '../connectors/pinterest/create-pinterest-destination.js';
-import { assertPinterestAuthorized, assertPinterestCredentialsSet } from '../connectors/pinterest/oauth/pinterest-oauth-preflight.js';
-import { openStateStore } from '../connectors/state/open-state-store.js';
-import { createWarehouse } from '../connectors/warehouses/create-warehouse.js';
+import { createRuntime } from '../connectors/runtime/create-runtime.js';
 import type { CliIo } from './cli-io.js';
 import { loadCliConfig } from './config-source.js';
 import { colorAllowed } from './output/ansi.js';
@@ -27,6 +27,14 @@ export interface RunSyncsArgs {
   config: string;
   /** `--sync` names; all syncs when empty. */
   sync: string[] | undefined;
+  /** `--select` dbt-style selectors. */
+  select?: string[] | undefined;
+  /** `--exclude` dbt-style selectors. */
+  exclude?: string[] | undefined;
+  /** `--after-dbt [PATH]`: undefined when absent, '' for `<target>/run_results.json`. */
+  afterDbt?: string | undefined;
+  /** `--include-unbuilt`. */
+  includeUnbuilt?: boolean;
   /** plan / --dry-run. */
   dryRun: boolean;
   /** --full-resync. */
@@ -43,49 +51,72 @@ export interface RunSyncsArgs {
   logLevel: string | undefined;
   /** Logs as JSON lines. */
   logJson: boolean;
+  /** `--if-due`: only the syncs whose `schedule` fell due since their last recorded run; the others are skipped rows. */
+  ifDue?: boolean;
+  /** `--requested`: only the model syncs a dbt post-hook requested and the state has not handled. */
+  requested?: boolean;
+  /** `--requested-since` in milliseconds; default 7 days. */
+  requestedSinceMs?: number | undefined;
+  /** `--requests-schema`: schema of the requests table; default `pinsync`. */
+  requestsSchema?: string | undefined;
 }
 
-export async function runSyncs(args: RunSyncsArgs, io: CliIo): Promise<number> {
-  const logger = createLogger({ level: args.logLevel ?? io.env.PINSYNC_LOG_LEVEL, json: args.logJson, stream: io.stderr, color: colorAllowed(io.stderr, io.env) });
-  let state: StateStore | undefined;
-  const warehouses = new Map<string, Warehouse>();
+/** What a long-lived caller (`pinsync schedule`) shares between runSyncs calls. */
+export interface RunSyncsShared {
+  /** An open state store, used and left open: one process must not open a DuckDB state file twice. */
+  state?: StateStore;
+  /** The config read once at start-up: a scheduler reloads nothing implicitly (a config change needs a restart). */
+  config?: LoadedConfig;
+  /** The caller's runtime, so its runs share one pacing budget; default: one created for this call. */
+  runtime?: AppRuntime;
+  /** The caller's hooks into the run (the scheduler's metrics); runStart stays the CLI's own. */
+  observer?: Omit<RunObserver, 'runStart'>;
+  /**
+   * A poll (`schedule --poll-requests`): when no sync ran, print no report and keep the "skipped"/"no requests" notes
+   * at debug level, so an idle poll every few minutes leaves no trace in the logs.
+   */
+  quietWhenNothingRan?: boolean;
+}
+
+export async function runSyncs(args: RunSyncsArgs, io: CliIo, shared: RunSyncsShared = {}): Promise<number> {
+  const cliLogger = createLogger({ level: args.logLevel ?? io.env.PINSYNC_LOG_LEVEL, json: args.logJson, stream: io.stderr, color: colorAllowed(io.stderr, io.env) });
+  const logger = shared.quietWhenNothingRan ? quietIdleNotes(cliLogger) : cliLogger;
   try {
-    // Credentials are checked below, only for the destinations a real sync writes to: plan needs none.
-    const config = await loadCliConfig(args.config, io, args.dryRun ? 'plan' : 'sync', { deferCredentials: true });
-    const selected = selectSyncs(config, args.sync);
-    const destinations = [...new Set(selected.map((s) => s.destination))];
-    if (!args.dryRun) for (const name of destinations) assertPinterestCredentialsSet(config, name, args.config);
+    // Credentials are checked by runSyncs, only for the destinations a real sync writes to: plan needs none.
+    const config = shared.config ?? (await loadCliConfig(args.config, io, args.dryRun ? 'plan' : 'sync', { deferCredentials: true }));
     const outFile = args.out === undefined ? undefined : resolve(io.cwd, args.out);
-    if (outFile !== undefined) await prepareReportFile(outFile, args.out!);
-    state = await openStateStore(config.state, { planOnly: args.dryRun, env: io.env });
-    // Before anything is read: a destination that was never authorized would otherwise fail only at the first push.
-    if (!args.dryRun) {
-      for (const name of destinations) await assertPinterestAuthorized(config, name, state, { destinationName: name, configPath: args.config });
-    }
     const progress = createProgress({ stream: io.stderr as NodeJS.WriteStream, enabled: args.format !== 'json' || args.out !== undefined });
-    const reports: SyncReport[] = [];
-    for (const sync of selected) {
-      if (io.signal?.aborted) break;
-      let warehouse = warehouses.get(sync.warehouse);
-      if (!warehouse) {
-        warehouse = await createWarehouse(sync.warehouse, config.warehouses[sync.warehouse]!);
-        warehouses.set(sync.warehouse, warehouse);
-      }
-      const destination = args.dryRun
-        ? undefined
-        : createPinterestDestination(config.destinations[sync.destination]!, { state, logger, name: sync.destination, configPath: args.config });
-      try {
-        const report = await runSync(
-          syncJobFromConfig(config, sync),
-          { warehouse, state, destination, logger, progress },
-          { dryRun: args.dryRun, fullResync: args.fullResync, force: args.force, recreate: args.recreate, signal: io.signal, noPushdown: io.env.PINSYNC_NO_PUSHDOWN === '1' },
-        );
-        reports.push(report);
-      } finally {
-        await destination?.close();
-      }
-    }
-    const text = renderReports(reports, args.format, { color: args.format === 'table' && args.out === undefined && colorAllowed(io.stdout, io.env) });
+    const { reports, skipped } = await runSelectedSyncs(
+      config,
+      { sync: args.sync, select: args.select, exclude: args.exclude },
+      {
+        dryRun: args.dryRun,
+        fullResync: args.fullResync,
+        force: args.force,
+        recreate: args.recreate,
+        afterDbt: args.afterDbt,
+        includeUnbuilt: args.includeUnbuilt,
+        ifDue: args.ifDue,
+        requested: requestedOption(args),
+        cwd: io.cwd,
+        configLabel: args.config,
+        signal: io.signal,
+        noPushdown: io.env.PINSYNC_NO_PUSHDOWN === '1',
+        state: shared.state,
+        logger,
+        progress,
+      },
+      shared.runtime ?? createRuntime({ env: io.env }),
+      {
+        ...shared.observer,
+        // Once the credentials are known to be set and before the state is opened: an --out that cannot be written
+        // stops the command before anything is sent.
+        runStart: async () => {
+          if (outFile !== undefined) await prepareReportFile(outFile, args.out!);
+        },
+      },
+    );
+    const text = renderReports(reports, args.format, { color: args.format === 'table' && args.out === undefined && colorAllowed(io.stdout, io.env), skipped });
     let toStdout = outFile === undefined;
     if (outFile !== undefined) {
       try {
@@ -97,13 +128,41 @@ export async function runSyncs(args: RunSyncsArgs, io: CliIo): Promise<number> {
         toStdout = true;
       }
     }
+    if (shared.quietWhenNothingRan && reports.length === 0) toStdout = false;
     if (toStdout) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return overallExitCode(reports);
   } catch (err) {
     reportCommandError(err, io);
     return err instanceof PinsyncError ? err.exitCode : exitCodeOf(err) || EXIT.syncFailed;
-  } finally {
-    for (const w of warehouses.values()) await w.close().catch(() => undefined);
-    await state?.close().catch(() => undefined);
   }
+}
+
+/** `--requested [--requested-since AGE] [--requests-schema S]` as runSyncs takes it; the two alone are a mistake. */
+export function requestedOption(args: Pick<RunSyncsArgs, 'requested' | 'requestedSinceMs' | 'requestsSchema'>, now = new Date()): { since: Date; schema?: string | undefined } | undefined {
+  if (!args.requested) {
+    if (args.requestedSinceMs !== undefined) throw new UsageError('--requested-since only applies with --requested');
+    if (args.requestsSchema !== undefined) throw new UsageError('--requests-schema only applies with --requested');
+    return undefined;
+  }
+  const age = args.requestedSinceMs ?? DEFAULT_REQUESTED_SINCE_DAYS * 86_400_000;
+  // On the hour (the window grows by at most an hour): every poll within an hour sends the same query text, which
+  // BigQuery answers from its query cache, unbilled, until the post-hook changes the table.
+  const since = new Date(Math.floor((now.getTime() - age) / 3_600_000) * 3_600_000);
+  return { since, schema: args.requestsSchema };
+}
+
+const IDLE_NOTE = /^(skipped: no sync request|no dbt sync requests yet)/;
+
+/** The logger with the notes of an idle poll moved from info to debug. */
+function quietIdleNotes(logger: Logger): Logger {
+  return {
+    debug: (...args) => logger.debug(...args),
+    info: (...args) => {
+      const [obj, msg] = args;
+      if (IDLE_NOTE.test(typeof obj === 'string' ? obj : (msg ?? ''))) logger.debug(...args);
+      else logger.info(...args);
+    },
+    warn: (...args) => logger.warn(...args),
+    error: (...args) => logger.error(...args),
+  };
 }

@@ -54,6 +54,8 @@ export interface DestinationStats {
   apiCalls: number;
   /** Requests that were sent again after a retryable failure. */
   retries: number;
+  /** Answers that were 429 (rate limited); absent when there were none. */
+  rateLimited?: number;
 }
 
 /** A list's state before and after a run, and what the run sent, for the destination to compare. */

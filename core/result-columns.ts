@@ -33,7 +33,8 @@ function columnMissingError(syncName: string, missing: readonly string[], return
     'PINSYNC_COLUMN_MISSING',
     `sync ${syncName}: identifiers names ${missing.length === 1 ? 'column' : 'columns'} ${names}, but the query returns no such ` +
       `${missing.length === 1 ? 'column' : 'columns'} (it returns: ${returned.join(', ') || 'no columns'})` +
-      `${hints.length > 0 ? `; ${hints.join('; ')}` : ''}. ` +
+      // A did-you-mean ends its sentence with its question mark; otherwise a full stop does.
+      `${hints.length > 0 ? `; ${hints.join('; ')} ` : '. '}` +
       'Fix the key under identifiers, or name the column in the query (select … AS <name>).',
     EXIT.usage,
   );

@@ -136,6 +136,18 @@ export interface PushdownQuery {
   columns: { column: string; type: ColumnStats['type'] }[];
 }
 
+/** A dbt sync request (a row the pinsync dbt package's post-hook wrote) that a sync has dealt with. */
+export interface HandledRequest {
+  /** `<invocation_id>/<model unique_id>/<sync name>`: one request, seen by one sync. */
+  key: string;
+  /** The sync that handled it. */
+  syncName: string;
+  /** The run that handled it; null when the dbt gate stopped the sync before a run started. */
+  runId: number | null;
+  /** When it was handled. */
+  handledAt: Date;
+}
+
 /** A staged diff for one run. Temp data disappears with `dispose()` or the process. */
 export interface DiffSession {
   /** Stage one batch of normalized records (generic path: hashing done in Node). */
@@ -159,25 +171,27 @@ export interface DiffSession {
    * Records an accepted batch; its records reach the membership in bulk (`applyAcknowledged`), so the cost of an
    * acknowledgement does not grow with the membership. The crash invariant (the stored membership never ahead of
    * Pinterest, nothing acknowledged lost) rests on these guarantees, the same in every engine:
-   * - ONE transaction records the range (positions of this run's frozen delta), counts it on the run, appends the
-   *   batches row and records a list the batch created; a crash leaves all or nothing.
-   * - the frozen delta is kept where the next run finds it until its ranges are applied; applying them (insert what
-   *   the ADD ranges hold, delete what the REMOVE ranges hold) and forgetting them is one transaction, so a range is
-   *   applied exactly once; a run killed before applying leaves them to the next run, which applies them before it
-   *   diffs, and `getSync().membershipCount` and a plan count them as applied meanwhile.
+   * - ONE transaction records the batch's records (copied out of this run's frozen delta, so they outlive the
+   *   session), counts it on the run, appends the batches row and records a list the batch created; a crash leaves
+   *   all or nothing.
+   * - applying the recorded records (insert the ADDs, delete the REMOVEs) and forgetting them is one transaction, so
+   *   each is applied exactly once; a run killed before applying leaves them to the next run, which applies them
+   *   before it diffs, and `getSync().membershipCount`, a plan and `state copy` count them as applied meanwhile.
    * - when the store holds locks that can be lost (shared state), the transaction first proves this runner still
    *   holds the sync's lock and refuses (PINSYNC_STATE_LOCK_LOST) otherwise: nothing is recorded or applied.
    * - ranges may be acknowledged in any order, and while other calls (reads of later ranges, other
    *   acknowledgements) are pending on the same session: the push keeps several requests in flight and acknowledges
-   *   each as its answer arrives. Ranges of one run never overlap (a replay of one merges away), and a range never
+   *   each as its answer arrives. Ranges of one run never overlap (a replayed one is applied once), and a range never
    *   acknowledged stays in the next run's diff.
-   * A sync has one frozen session at a time (its lock sees to it): the delta is kept per sync, not per session.
+   * Where the membership lives apart from the state tables (the diff inside a warehouse), the same contract holds
+   * with the records kept where the membership is: record first, apply idempotently, the next run applies leftovers.
    */
   acknowledge(ack: Acknowledgement): Promise<void>;
   /**
-   * Applies every acknowledged range not applied yet (this run's, or a killed run's) to the membership, in one
-   * transaction that also forgets them; resolves with how many merged intervals it applied (0: nothing pending).
-   * Called when the push ends; `computeDiff` (frozen) and `dispose` call it too.
+   * Applies every acknowledged record not applied yet (this run's, or a killed run's) to the membership, in one
+   * transaction that also forgets them; resolves with a positive number when it applied something, 0 otherwise.
+   * The engine calls it during the push (every `applyAddsEvery` adds) and when the push ends; `computeDiff`
+   * (frozen) and `dispose` call it too.
    */
   applyAcknowledged(): Promise<number>;
   /** Applies what is acknowledged (when it can; otherwise the next run does), then drops the staged data. Idempotent. */
@@ -221,6 +235,13 @@ export interface StateStore {
   checkTokenStorage?(): void;
   /** Stores (replaces) a destination's tokens; durable when it resolves. */
   saveTokens(destinationKey: string, tokens: Omit<StoredTokens, 'updatedAt'>): Promise<void>;
+  /**
+   * Of `keys` (HandledRequest.key), those already handled. Optional: a store without it cannot serve
+   * `sync --requested`, which then says so.
+   */
+  handledRequests?(keys: readonly string[]): Promise<Set<string>>;
+  /** Records requests as handled; a key already recorded keeps its first record (idempotent). */
+  markRequestsHandled?(entries: readonly HandledRequest[]): Promise<void>;
   /** Starts a staged diff for a sync (plan or sync). */
   openDiff(syncName: string): Promise<DiffSession>;
   /** Closes the store. */

@@ -23,7 +23,7 @@ import { NORMALIZATION_VERSION } from './normalize/normalization-version.js';
 import { scrubErrorText } from './scrub-error-text.js';
 import type { DiffSession, StateStore, SyncRecord } from './state-store.js';
 import type { SyncJob, SyncOptions } from './sync-job.js';
-import type { ColumnStats, SyncReport } from './sync-report.js';
+import { blankReport, type ColumnStats, type SyncReport } from './sync-report.js';
 import type { Warehouse } from './warehouse.js';
 
 export interface SyncDeps {
@@ -40,6 +40,15 @@ export interface SyncDeps {
 }
 
 const SAMPLE_SIZE = 5;
+
+/**
+ * Acknowledged ADD records applied to the stored membership in one step during the push, rather than all after it.
+ * A paced push waits on Pinterest far longer than it works (a 10,000-record batch costs ~10 ms here, the pacing
+ * 150 ms at 400 writes/min), so this spends that idle time; at 10M adds the application after the last batch would
+ * otherwise add ~6 s (DuckDB) to ~40 s (Postgres). Removes are applied after the last batch: each application
+ * looks every removed digest up in the membership, which is cheapest done once.
+ */
+const APPLY_ADDS_EVERY = 1_000_000;
 
 export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions): Promise<SyncReport> {
   const logger = deps.logger ?? silentLogger;
@@ -151,6 +160,7 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
       const stats = deps.destination.stats();
       report.pinterest.apiCalls = stats.apiCalls;
       report.pinterest.retries = stats.retries;
+      if (stats.rateLimited !== undefined) report.pinterest.rateLimited = stats.rateLimited;
     }
     await session?.dispose().catch(() => undefined);
     if (report.runId !== undefined) {
@@ -286,6 +296,7 @@ async function push(
 
   // Up to maxInFlight PATCHes wait on Pinterest at once (the destination's pacing still decides when each starts);
   // each range is acknowledged when its own answer arrives. Every ADD is answered before the first REMOVE.
+  let addsSinceApplied = 0;
   const pipeline = new PushPipeline({
     size: batchSize,
     maxInFlight: job.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
@@ -303,6 +314,10 @@ async function push(
       acknowledge: async (op, range, records) => {
         await session.acknowledge({ runId, op, start: range.start, end: range.end, customerListId: list, createdList: false });
         await acknowledged(op, records);
+        if (op === 'ADD' && (addsSinceApplied += records) >= (options.applyAddsEvery ?? APPLY_ADDS_EVERY)) {
+          addsSinceApplied = 0;
+          await session.applyAcknowledged();
+        }
       },
       isTooLarge: (err) => isCode(err, DESTINATION_ERROR_CODES.tooLarge),
       tooLarge: (range, err) => shrink(range.end - range.start, err),
@@ -499,36 +514,5 @@ function sumRejected(columns: ColumnStats[]): Partial<Record<RejectReason, numbe
 }
 
 function emptyReport(job: SyncJob, options: SyncOptions, startedAt: Date): SyncReport {
-  return {
-    sync: job.name,
-    mode: options.dryRun ? 'plan' : 'sync',
-    status: 'running',
-    runId: undefined,
-    fullResync: options.fullResync,
-    forced: options.force,
-    startedAt: startedAt.toISOString(),
-    durationMs: 0,
-    phases: { readMs: 0, diffMs: 0, pushMs: 0 },
-    sourceRows: 0,
-    scanBytes: undefined,
-    columns: [],
-    rejected: {},
-    diff: { acknowledged: 0, current: 0, adds: 0, removes: 0, unchanged: 0 },
-    samples: { adds: [], removes: [] },
-    guardrail: { verdict: 'pass', reasons: [] },
-    sent: { adds: 0, removes: 0, batches: 0 },
-    reached: { read: false, diff: false, guardrail: false, push: false },
-    pinterest: {
-      adAccountId: job.adAccountId,
-      customerListId: undefined,
-      audienceId: undefined,
-      list: undefined,
-      audience: undefined,
-      apiCalls: 0,
-      retries: 0,
-    },
-    warnings: [],
-    error: undefined,
-    exitCode: EXIT.ok,
-  };
+  return blankReport({ sync: job.name, mode: options.dryRun ? 'plan' : 'sync', adAccountId: job.adAccountId, fullResync: options.fullResync, forced: options.force, startedAt });
 }

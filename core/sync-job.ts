@@ -50,4 +50,6 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** Disable the in-engine pushdown for DuckDB warehouses (forces the streamed path). */
   noPushdown?: boolean;
+  /** Acknowledged ADD records between two applications to the stored membership during the push (default 1,000,000). */
+  applyAddsEvery?: number;
 }

@@ -1,13 +1,18 @@
-/** Turns validated config into the engine's jobs, and selects them by `--sync NAME`. */
+/** Turns validated config into the engine's jobs, and selects them by `--sync NAME` (or dbt-style selectors). */
 import type { PinsyncConfig, SyncConfig } from './config/config-schema.js';
-import { UsageError } from './errors.js';
+import { type Selection, selectByDbtSelectors } from './dbt/select-syncs.js';
+import { ConfigError, UsageError } from './errors.js';
 import type { SyncJob } from './sync-job.js';
 
-export function syncJobFromConfig(config: PinsyncConfig, sync: SyncConfig): SyncJob {
+/**
+ * The engine's job for `sync`. A `model:` source is read like `table:`, from the relation the manifest resolved it
+ * to (`resolveSyncModels`); without one such a sync cannot be built.
+ */
+export function syncJobFromConfig(config: PinsyncConfig, sync: SyncConfig, modelRelation?: string): SyncJob {
   const destination = config.destinations[sync.destination]!;
   return {
     name: sync.name,
-    sql: sync.query ?? `SELECT * FROM ${sync.table!}`,
+    sql: sync.query ?? `SELECT * FROM ${sourceTable(sync, modelRelation)}`,
     columns: Object.entries(sync.identifiers).map(([column, type]) => ({ column, type })),
     readBatchSize: sync.batchSize,
     adAccountId: destination.adAccountId,
@@ -21,6 +26,26 @@ export function syncJobFromConfig(config: PinsyncConfig, sync: SyncConfig): Sync
     batch: destination.batch,
     maxInFlight: destination.maxInFlight,
   };
+}
+
+function sourceTable(sync: SyncConfig, modelRelation: string | undefined): string {
+  if (sync.table !== undefined) return sync.table;
+  if (modelRelation === undefined) {
+    const message = `sync ${sync.name}: dbt model ${sync.model ?? '?'} was not resolved to a relation (resolveSyncModels in core/dbt)`;
+    throw new ConfigError(message, [{ path: '', message }]);
+  }
+  return modelRelation;
+}
+
+/**
+ * The syncs `--sync`, `--select` and `--exclude` pick. `--sync` alone keeps its own order and message; with
+ * `--select` or `--exclude`, dbt's selection rules apply (see core/dbt/select-syncs.ts) and config order is kept.
+ */
+export function selectSyncsFor(config: PinsyncConfig, selection: Selection): SyncConfig[] {
+  if ((selection.select?.length ?? 0) === 0 && (selection.exclude?.length ?? 0) === 0) return selectSyncs(config, selection.sync);
+  // Unknown --sync names keep their own message even when combined with --select.
+  selectSyncs(config, selection.sync);
+  return selectByDbtSelectors(config.syncs, selection);
 }
 
 /** The syncs named by `--sync` (all when none are named); an unknown name is a usage error listing the known ones. */

@@ -2,6 +2,7 @@
  * What a plan or sync run produced: the single structure behind `plan`, `sync`, `--json` and the run history.
  * It holds counts and hashes only: raw identifiers never reach a report.
  */
+import { EXIT } from './errors.js';
 import type { AudienceInfo, CustomerListInfo } from './destination.js';
 import type { IdentifierType, RejectReason } from './identifier-types.js';
 
@@ -106,6 +107,8 @@ export interface SyncReport {
     audience: AudienceInfo | undefined;
     /** HTTP requests made, retries included. */
     apiCalls: number;
+    /** Answers that were 429 (rate limited); absent when there were none. */
+    rateLimited?: number;
     /** Requests retried after a retryable failure. */
     retries: number;
   };
@@ -117,4 +120,48 @@ export interface SyncReport {
   exitCode: number;
   /** Stages that completed; absent from reports stored before pinsync recorded it (then every stage counts as reached). */
   reached?: StagesReached;
+}
+
+/** Who a report is about, for `blankReport`. */
+export interface ReportSubject {
+  /** Sync name. */
+  sync: string;
+  /** `plan` (a dry run) or `sync`. */
+  mode: 'plan' | 'sync';
+  /** Ad account of the sync's destination. */
+  adAccountId: string;
+  /** --full-resync was given. */
+  fullResync: boolean;
+  /** --force was given. */
+  forced: boolean;
+  /** When the run started. */
+  startedAt: Date;
+}
+
+/** A report of a run that has measured nothing yet: every count 0, no stage reached, status `running`, exit 0. */
+export function blankReport(subject: ReportSubject): SyncReport {
+  return {
+    sync: subject.sync,
+    mode: subject.mode,
+    status: 'running',
+    runId: undefined,
+    fullResync: subject.fullResync,
+    forced: subject.forced,
+    startedAt: subject.startedAt.toISOString(),
+    durationMs: 0,
+    phases: { readMs: 0, diffMs: 0, pushMs: 0 },
+    sourceRows: 0,
+    scanBytes: undefined,
+    columns: [],
+    rejected: {},
+    diff: { acknowledged: 0, current: 0, adds: 0, removes: 0, unchanged: 0 },
+    samples: { adds: [], removes: [] },
+    guardrail: { verdict: 'pass', reasons: [] },
+    sent: { adds: 0, removes: 0, batches: 0 },
+    reached: { read: false, diff: false, guardrail: false, push: false },
+    pinterest: { adAccountId: subject.adAccountId, customerListId: undefined, audienceId: undefined, list: undefined, audience: undefined, apiCalls: 0, retries: 0 },
+    warnings: [],
+    error: undefined,
+    exitCode: EXIT.ok,
+  };
 }

@@ -2,6 +2,7 @@
 import { type DoctorCheck, type DoctorSyncResult, diagnoseSync } from '../../core/doctor.js';
 import { EXIT, exitCodeOf } from '../../core/errors.js';
 import type { StateStore } from '../../core/state-store.js';
+import { modelRelations } from '../../core/dbt/prepare-dbt-syncs.js';
 import { selectSyncs, syncJobFromConfig } from '../../core/sync-jobs.js';
 import { PinterestClient } from '../../connectors/pinterest/http/pinterest-client.js';
 import { inspectPinterestAuth, type PinterestAuthStatus } from '../../connectors/pinterest/oauth/pinterest-oauth-status.js';
@@ -24,6 +25,8 @@ export async function doctorCommand(args: { config: string; sync: string[] | und
     const selected = selectSyncs(config, args.sync);
     state = await openStateStore(config.state, { planOnly: true, env: io.env });
     const results: DoctorSyncResult[] = [];
+    // model: sources read the relation dbt's manifest names, as plan and sync do.
+    const relations = modelRelations(config, selected);
     for (const sync of selected) {
       const warehouse = await createWarehouse(sync.warehouse, config.warehouses[sync.warehouse]!);
       const destConfig = config.destinations[sync.destination]!;
@@ -42,7 +45,7 @@ export async function doctorCommand(args: { config: string; sync: string[] | und
         getAdAccount: () => client.getAdAccount(),
       };
       try {
-        results.push(await diagnoseSync(syncJobFromConfig(config, sync), { state, warehouse, destination: client, health }));
+        results.push(await diagnoseSync(syncJobFromConfig(config, sync, relations.get(sync.name)), { state, warehouse, destination: client, health }));
       } finally {
         await warehouse.close().catch(() => undefined);
         await client.close().catch(() => undefined);

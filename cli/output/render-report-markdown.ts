@@ -2,6 +2,7 @@
  * The reviewable diff report (GitHub-flavoured markdown) for PR comments and dbt CI artifacts: a summary table
  * across syncs, then one section per sync. Hashes only, in code spans, never raw identifiers.
  */
+import type { SkippedSync } from '../../core/dbt/prepare-dbt-syncs.js';
 import type { SyncReport } from '../../core/sync-report.js';
 import { formatCount, formatDuration, formatUtc, onlyHashes, oneLine } from './format-values.js';
 import {
@@ -25,6 +26,8 @@ import {
 export interface MarkdownOptions {
   /** Label plan-mode reports DRY RUN instead of PLAN (`sync --dry-run`). */
   dryRun: boolean;
+  /** Selected syncs that did not run, each with why. */
+  skipped?: readonly SkippedSync[];
 }
 
 /** Table cell for a count the run stopped before measuring. */
@@ -38,7 +41,8 @@ export function renderMarkdown(reports: readonly SyncReport[], options: Markdown
   const out: string[] = [];
   out.push(allPlans ? `## pinsync ${options.dryRun ? 'dry run' : 'plan'}` : '## pinsync sync report', '');
   if (allPlans) out.push(`> **${capitalise(NOTHING_SENT)}.**`, '');
-  if (reports.length === 0) {
+  const skipped = options.skipped ?? [];
+  if (reports.length === 0 && skipped.length === 0) {
     out.push('_No syncs selected._', '');
     return out.join('\n');
   }
@@ -54,9 +58,15 @@ export function renderMarkdown(reports: readonly SyncReport[], options: Markdown
         `${reached.read ? formatCount(rejectedTotal(r)) : NOT_MEASURED} | ${reached.guardrail ? guardrailCell(r) : NOT_MEASURED} |`,
     );
   }
+  for (const s of skipped) out.push(`| ${code(s.sync)} (skipped) | ${NOT_MEASURED} | ${NOT_MEASURED} | ${NOT_MEASURED} | ${NOT_MEASURED} | ${NOT_MEASURED} |`);
   out.push('', `Exit code: **${overallExitCode(reports)}**`, '');
 
   for (const r of reports) out.push(...renderSection(r, options));
+  if (skipped.length > 0) {
+    out.push('### Skipped', '');
+    for (const s of skipped) out.push(`- ${code(s.sync)}: ${escapeText(oneLine(s.reason))}`);
+    out.push('');
+  }
   return `${out.join('\n').trimEnd()}\n`;
 }
 

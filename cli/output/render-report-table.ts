@@ -1,6 +1,7 @@
 /**
  * The terminal report: one compact block per sync, label/value rows aligned so the eye can run down the numbers.
  */
+import type { SkippedSync } from '../../core/dbt/prepare-dbt-syncs.js';
 import type { SyncReport } from '../../core/sync-report.js';
 import { createPalette, visibleLength, type Palette } from './ansi.js';
 import { formatCount, formatDuration, onlyHashes, oneLine } from './format-values.js';
@@ -28,6 +29,8 @@ export interface TableOptions {
   color: boolean;
   /** Label plan-mode reports DRY RUN instead of PLAN (`sync --dry-run`). */
   dryRun: boolean;
+  /** Selected syncs that did not run, each with why. */
+  skipped?: readonly SkippedSync[];
 }
 
 /** Plans show a few hashes so a reviewer can spot-check; a full sync report stays compact. */
@@ -37,9 +40,10 @@ type Row = { label: string; count?: string; text?: string };
 
 export function renderTable(reports: readonly SyncReport[], options: TableOptions): string {
   const p = createPalette(options.color);
-  if (reports.length === 0) return `${p.dim('No syncs selected.')}\n`;
-  const blocks = reports.map((r) => renderBlock(r, options, p));
-  if (reports.length > 1) blocks.push(renderSummary(reports, p));
+  const skipped = options.skipped ?? [];
+  if (reports.length === 0 && skipped.length === 0) return `${p.dim('No syncs selected.')}\n`;
+  const blocks = [...reports.map((r) => renderBlock(r, options, p)), ...skipped.map((s) => renderSkipped(s, p))];
+  if (reports.length + skipped.length > 1) blocks.push(renderSummary(reports, skipped.length, p));
   return `${blocks.join('\n\n')}\n`;
 }
 
@@ -58,6 +62,11 @@ function renderBlock(r: SyncReport, options: TableOptions, p: Palette): string {
     }
   }
   return lines.join('\n');
+}
+
+// A sync the dbt gate left out: not an error, but it must not vanish from the report either.
+function renderSkipped(s: SkippedSync, p: Palette): string {
+  return `${p.bold(s.sync)}  ·  ${p.dim('skipped')}\n  ${p.dim('reason')}  ${oneLine(s.reason)}`;
 }
 
 function renderHeader(r: SyncReport, options: TableOptions, p: Palette): string {
@@ -151,14 +160,15 @@ function collectRows(r: SyncReport, p: Palette): Row[] {
   return rows;
 }
 
-function renderSummary(reports: readonly SyncReport[], p: Palette): string {
+function renderSummary(reports: readonly SyncReport[], skipped: number, p: Palette): string {
   const byStatus = new Map<string, number>();
   for (const r of reports) byStatus.set(statusLabel(r.status), (byStatus.get(statusLabel(r.status)) ?? 0) + 1);
+  if (skipped > 0) byStatus.set('skipped', skipped);
   const statuses = [...byStatus].map(([s, n]) => `${n} ${s}`).join(', ');
   const allPlans = reports.every((r) => r.mode === 'plan');
   const sum = (pick: (r: SyncReport) => number): number => reports.reduce((n, r) => n + pick(r), 0);
   const delta = (adds: number, removes: number): string => `${p.green(`+${formatCount(adds)}`)} / ${p.red(`-${formatCount(removes)}`)}`;
-  const parts = [`${reports.length} syncs: ${statuses}`, `planned ${delta(sum((r) => r.diff.adds), sum((r) => r.diff.removes))}`];
+  const parts = [`${reports.length + skipped} syncs: ${statuses}`, `planned ${delta(sum((r) => r.diff.adds), sum((r) => r.diff.removes))}`];
   // What Pinterest acknowledged can differ from the plan (a failure midway, a guardrail), so it gets its own figure.
   if (!allPlans) parts.push(`sent ${delta(sum((r) => r.sent.adds), sum((r) => r.sent.removes))}`);
   parts.push(`${formatCount(sum(rejectedTotal))} rejected`, `exit code ${overallExitCode(reports)}`);

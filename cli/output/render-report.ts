@@ -2,6 +2,7 @@
  * Everything `plan` and `sync` print to stdout: one entry point, three formats. Pure: no I/O, no clock unless the
  * JSON timestamp needs one, so tests and `--out FILE` get exactly what the terminal would.
  */
+import type { SkippedSync } from '../../core/dbt/prepare-dbt-syncs.js';
 import type { SyncReport } from '../../core/sync-report.js';
 import { renderJson } from './render-report-json.js';
 import { renderMarkdown } from './render-report-markdown.js';
@@ -17,17 +18,20 @@ export interface RenderReportOptions {
   dryRun?: boolean;
   /** Clock for the JSON `generatedAt` field (tests pin it). Default now. */
   now?: Date;
+  /** Selected syncs that did not run and why (`--after-dbt`: not rebuilt in that dbt run). Default none. */
+  skipped?: readonly SkippedSync[];
 }
 
 export function renderReports(reports: SyncReport[], format: ReportFormat, opts: RenderReportOptions = {}): string {
   const dryRun = opts.dryRun ?? false;
+  const skipped = opts.skipped ?? [];
   switch (format) {
     case 'table':
-      return renderTable(reports, { color: opts.color ?? false, dryRun });
+      return renderTable(reports, { color: opts.color ?? false, dryRun, skipped });
     case 'markdown':
-      return renderMarkdown(reports, { dryRun });
+      return renderMarkdown(reports, { dryRun, skipped });
     case 'json':
-      return renderJson(reports, opts.now ?? new Date());
+      return renderJson(reports, opts.now ?? new Date(), skipped);
   }
 }
 

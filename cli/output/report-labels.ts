@@ -3,6 +3,7 @@
  */
 import { worstExitCode } from '../exit-codes.js';
 import type { ColumnStats, GuardrailResult, RunStatus, StagesReached, SyncReport } from '../../core/sync-report.js';
+import { DBT_GATE_CODE } from '../../core/dbt/gate-report.js';
 import { formatCount } from './format-values.js';
 
 /** Said loudly on every plan: reviewers must never wonder whether a plan touched Pinterest or the state store. */
@@ -83,7 +84,7 @@ export function formatColumnOutcome(column: ColumnStats): string {
 export function reportableError(report: SyncReport): SyncReport['error'] {
   const error = report.error;
   if (error === undefined) return undefined;
-  if (report.guardrail.verdict === 'blocked' && report.guardrail.reasons.length > 0 && error.code === 'PINSYNC_GUARDRAIL') {
+  if (report.guardrail.verdict === 'blocked' && report.guardrail.reasons.length > 0 && (error.code === 'PINSYNC_GUARDRAIL' || error.code === DBT_GATE_CODE)) {
     return undefined;
   }
   return error;

@@ -8,7 +8,7 @@ import type { PinterestDestinationConfig } from '../../core/config/destination-s
 import type { Logger } from '../../core/logger.js';
 import type { StateStore } from '../../core/state-store.js';
 import { PinterestClient } from './http/pinterest-client.js';
-import { sharedOAuthTokenProvider } from './oauth/pinterest-oauth-shared-provider.js';
+import { type OAuthProviderRegistry, sharedOAuthTokenProvider } from './oauth/pinterest-oauth-shared-provider.js';
 import type { PacingClock } from './pacing/pinterest-pacing-gate.js';
 import { pacingIdentity, sharedPacingGate } from './pacing/pinterest-pacing-registry.js';
 import type { RequestGate } from './http/pinterest-request-gate.js';
@@ -27,6 +27,8 @@ export interface PinterestDestinationDeps {
   configPath?: string;
   /** Pacing override (tests, benchmarks); default the shared gate of these credentials. */
   gate?: RequestGate;
+  /** The runtime's OAuth providers (one single-flight refresh per store and tokens); default the process fallback. */
+  oauthProviders?: OAuthProviderRegistry;
   /** Clock of the default shared gate when it is created by this call (tests). */
   pacingClock?: PacingClock;
   /** undici dispatcher for API and token requests (tests); default the client's own pool. */
@@ -65,11 +67,6 @@ export function tokenProviderFor(config: PinterestDestinationConfig, deps: Pinte
   if (clientId === undefined || clientId === '' || clientSecret === undefined || clientSecret === '') {
     return staticTokenProvider(config.auth.accessToken ?? '');
   }
-  return sharedOAuthTokenProvider({
-    destination: config,
-    store: deps.state,
-    logger: deps.logger,
-    hint: { destinationName: deps.name, configPath: deps.configPath },
-    dispatcher: deps.dispatcher,
-  });
+  const opts = { destination: config, store: deps.state, logger: deps.logger, hint: { destinationName: deps.name, configPath: deps.configPath }, dispatcher: deps.dispatcher };
+  return deps.oauthProviders?.providerFor(opts) ?? sharedOAuthTokenProvider(opts);
 }

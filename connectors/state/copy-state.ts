@@ -26,7 +26,6 @@ import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { StateLocation } from '../../core/config/state-schema.js';
 import { PinsyncError, StateError } from '../../core/errors.js';
 import type { StoredTokens, SyncLock } from '../../core/state-store.js';
-import { deltaTableNames } from './acknowledged-ranges.js';
 import { KyselyStateStore } from './kysely-state-store.js';
 import { type MembershipEngine, MembershipDigest, digestMembership, forEachMembershipPage, writeMembershipPage } from './membership-pages.js';
 import { openStateStore } from './open-state-store.js';
@@ -121,7 +120,8 @@ export async function copyState(opts: StateCopyOptions): Promise<StateCopyResult
       }
       if (opts.force) await clearTarget(trx, syncs.map((s) => s.name), tokenKeys);
       const ids = await insertSyncs(trx, syncs);
-      await copyRuns(source.stateTables, trx, opts.onProgress);
+      const runIds = await copyRuns(source.stateTables, trx, opts.onProgress);
+      await copyDbtRequests(source.stateTables, trx, runIds);
       const digests = new Map<string, { members: number; digest: string }>();
       for (const s of syncs) {
         const total = sourceSnapshots.get(s.name)!.members;
@@ -236,16 +236,12 @@ async function heldData(db: Kysely<StateDatabase>): Promise<string | undefined> 
 /** --force: forgets what the target holds for these sync names and destinations, so the copy replaces it. */
 async function clearTarget(trx: Transaction<StateDatabase>, names: string[], tokenKeys: string[]): Promise<void> {
   if (names.length > 0) {
-    // A killed run's recorded ranges and the delta they point into go with the membership they were for.
-    for (const { id } of await trx.selectFrom('syncs').select('id').where('name', 'in', names).execute()) {
-      const delta = deltaTableNames(Number(id));
-      await trx.deleteFrom('acked_ranges').where('sync_id', '=', Number(id)).execute();
-      await sql`DROP TABLE IF EXISTS ${sql.table(delta.add)}`.execute(trx);
-      await sql`DROP TABLE IF EXISTS ${sql.table(delta.remove)}`.execute(trx);
-    }
+    // A killed run's acknowledged records go with the membership they were for.
+    await sql`DELETE FROM acked_records WHERE sync_id IN (SELECT id FROM syncs WHERE name IN (${sql.join(names)}))`.execute(trx);
     await sql`DELETE FROM membership WHERE sync_id IN (SELECT id FROM syncs WHERE name IN (${sql.join(names)}))`.execute(trx);
     await sql`DELETE FROM batches WHERE run_id IN (SELECT id FROM runs WHERE sync_name IN (${sql.join(names)}))`.execute(trx);
     await trx.deleteFrom('runs').where('sync_name', 'in', names).execute();
+    await trx.deleteFrom('dbt_requests').where('sync_name', 'in', names).execute();
     await trx.deleteFrom('syncs').where('name', 'in', names).execute();
   }
   if (tokenKeys.length > 0) await trx.deleteFrom('tokens').where('destination_key', 'in', tokenKeys).execute();
@@ -278,8 +274,26 @@ async function insertSyncs(trx: Transaction<StateDatabase>, syncs: SourceSync[])
   return ids;
 }
 
-/** Copies every run (in id order, renumbered by the target) with its batches. */
-async function copyRuns(src: Kysely<StateDatabase>, trx: Transaction<StateDatabase>, onProgress: StateCopyOptions['onProgress']): Promise<void> {
+/**
+ * Copies the handled dbt sync requests (`sync --requested`), their runs renumbered: without them the target would
+ * run the last days' requests once more.
+ */
+async function copyDbtRequests(src: Kysely<StateDatabase>, trx: Transaction<StateDatabase>, runIds: ReadonlyMap<number, number>): Promise<void> {
+  const rows = await src.selectFrom('dbt_requests').selectAll().orderBy('request_key').execute();
+  for (let i = 0; i < rows.length; i += BATCHES_CHUNK) {
+    const chunk = rows.slice(i, i + BATCHES_CHUNK).map((r) => ({
+      request_key: r.request_key,
+      sync_name: r.sync_name,
+      run_id: r.run_id === null ? null : (runIds.get(Number(r.run_id)) ?? null),
+      handled_at: r.handled_at,
+    }));
+    await trx.insertInto('dbt_requests').values(chunk).execute();
+  }
+}
+
+/** Copies every run (in id order, renumbered by the target) with its batches; returns the source→target run ids. */
+async function copyRuns(src: Kysely<StateDatabase>, trx: Transaction<StateDatabase>, onProgress: StateCopyOptions['onProgress']): Promise<Map<number, number>> {
+  const allIds = new Map<number, number>();
   const total = Number((await src.selectFrom('runs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   let after = -1;
   let copied = 0;
@@ -306,6 +320,7 @@ async function copyRuns(src: Kysely<StateDatabase>, trx: Transaction<StateDataba
         .executeTakeFirstOrThrow();
       const id = Number(row.id);
       newIds.set(Number(run.id), id);
+      allIds.set(Number(run.id), id);
       // The report names its run: keep it naming the run it is stored with.
       if (run.report !== null) {
         const report = withRunId(run.report, id);
@@ -334,6 +349,7 @@ async function copyRuns(src: Kysely<StateDatabase>, trx: Transaction<StateDataba
     after = Number(runs[runs.length - 1]!.id);
     onProgress?.({ phase: 'runs', copied, total });
   }
+  return allIds;
 }
 
 function withRunId(report: string, id: number): string {

@@ -5,10 +5,10 @@
  */
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { LockHeldError, StateError } from '../../core/errors.js';
-import type { DiffSession, LockOwner, RunOutcome, RunRecord, StateStore, StoredTokens, SyncLock, SyncRecord } from '../../core/state-store.js';
+import type { DiffSession, HandledRequest, LockOwner, RunOutcome, RunRecord, StateStore, StoredTokens, SyncLock, SyncRecord } from '../../core/state-store.js';
 import type { RunStatus, SyncReport } from '../../core/sync-report.js';
 import { hostname } from 'node:os';
-import { deltaTableNames, pendingMembershipChange } from './acknowledged-ranges.js';
+import { pendingMembershipChange } from './acknowledged-records.js';
 import type { LocksTable, StateDatabase } from './state-tables.js';
 import type { TokenCipher } from './token-cipher.js';
 
@@ -46,7 +46,7 @@ export abstract class KyselyStateStore implements StateStore {
     const row = await this.db.selectFrom('syncs').selectAll().where('name', '=', name).executeTakeFirst();
     if (!row) return undefined;
     const count = await sql<{ n: number | string }>`SELECT count(*) AS n FROM membership WHERE sync_id = ${row.id}`.execute(this.db);
-    // A killed run's acknowledged ranges count as members: Pinterest has them, and the next run applies them first.
+    // A killed run's acknowledged records count as members: Pinterest has them, and the next run applies them first.
     const pending = await pendingMembershipChange(this.db, Number(row.id));
     return {
       name: row.name,
@@ -88,12 +88,9 @@ export abstract class KyselyStateStore implements StateStore {
 
   async clearMembership(name: string): Promise<void> {
     const id = await this.syncId(name);
-    const delta = deltaTableNames(id);
     await this.db.transaction().execute(async (trx) => {
       await sql`DELETE FROM membership WHERE sync_id = ${id}`.execute(trx);
-      await trx.deleteFrom('acked_ranges').where('sync_id', '=', id).execute();
-      await sql`DROP TABLE IF EXISTS ${sql.table(delta.add)}`.execute(trx);
-      await sql`DROP TABLE IF EXISTS ${sql.table(delta.remove)}`.execute(trx);
+      await trx.deleteFrom('acked_records').where('sync_id', '=', id).execute();
     });
   }
 
@@ -180,6 +177,30 @@ export abstract class KyselyStateStore implements StateStore {
       await trx.insertInto('tokens').values({ destination_key: destinationKey, ...values }).execute();
     });
     await this.afterTokensSaved();
+  }
+
+  async handledRequests(keys: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    // Chunked: a poll after a busy dbt day may ask about thousands of keys, more than one IN list should carry.
+    for (let i = 0; i < keys.length; i += 500) {
+      const chunk = keys.slice(i, i + 500);
+      const rows = await this.db.selectFrom('dbt_requests').select('request_key').where('request_key', 'in', chunk).execute();
+      for (const r of rows) found.add(r.request_key);
+    }
+    return found;
+  }
+
+  async markRequestsHandled(entries: readonly HandledRequest[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const e of entries) {
+        await trx
+          .insertInto('dbt_requests')
+          .values({ request_key: e.key, sync_name: e.syncName, run_id: e.runId, handled_at: e.handledAt })
+          .onConflict((oc) => oc.column('request_key').doNothing())
+          .execute();
+      }
+    });
   }
 
   /** The state row id of a sync; -1 when it has none yet (its acknowledged membership is empty). */

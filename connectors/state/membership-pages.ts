@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { acknowledgedMembershipSql, pendingIntervals } from './acknowledged-ranges.js';
+import { acknowledgedMembershipSql, hasPendingAcknowledgements } from './acknowledged-records.js';
 import type { StateDatabase } from './state-tables.js';
 
 /** Records per page read and per statement written: about 3.3 MB of hex, so memory stays flat and round trips few. */
@@ -32,8 +32,8 @@ export async function forEachMembershipPage(
 ): Promise<void> {
   // Spliced into FETCH as text: a whole number only.
   const size = Math.max(1, Math.floor(pageSize));
-  // With a killed run's ranges still to apply (a read-only source cannot apply them), they are read as applied.
-  const relation = sql.raw(acknowledgedMembershipSql(syncId, await pendingIntervals(db, syncId)));
+  // With a killed run's acknowledgements still to apply (a read-only source cannot apply them), read them as applied.
+  const relation = sql.raw(acknowledgedMembershipSql(syncId, await hasPendingAcknowledgements(db, syncId)));
   if (engine === 'duckdb') await readDuckDbPages(db, relation, size, onPage);
   else await readPostgresPages(db, relation, size, onPage);
 }

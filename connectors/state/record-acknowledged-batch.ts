@@ -1,16 +1,14 @@
 /**
- * An acknowledgement, the same in every state engine: the batch's range (applied to the membership later, in bulk:
- * acknowledged-ranges.ts), the run's counters, the batches log and, when the batch created the list, the sync's list
- * id, all in one transaction, so the four are never out of step.
+ * The bookkeeping half of an acknowledgement, the same in every state engine: the run's counters, the batches log
+ * and, when the batch created the list, the sync's list id. Runs inside the transaction that records the batch's
+ * records (acknowledged-records.ts), so the two are never out of step.
  */
 import type { Transaction } from 'kysely';
 import type { Acknowledgement } from '../../core/state-store.js';
-import { recordAcknowledgedRange } from './acknowledged-ranges.js';
 import type { StateDatabase } from './state-tables.js';
 
-/** Records `ack` for sync `syncId` in `trx`. */
+/** Records `ack` for sync `syncId` in `trx` (its records are recorded in the same transaction). */
 export async function recordAcknowledgedBatch(trx: Transaction<StateDatabase>, syncId: number, ack: Acknowledgement): Promise<void> {
-  await recordAcknowledgedRange(trx, syncId, ack);
   const records = ack.end - ack.start;
   const run = await trx
     .updateTable('runs')

@@ -63,12 +63,19 @@ export interface TokensTable {
   updated_at: Timestamp;
 }
 
-export interface AckedRangesTable {
+export interface AckedRecordsTable {
   sync_id: number;
   run_id: number;
   op: string;
-  start_pos: number;
-  end_pos: number;
+  h: Uint8Array;
+  family: number;
+}
+
+export interface DbtRequestsTable {
+  request_key: string;
+  sync_name: string;
+  run_id: number | null;
+  handled_at: Timestamp;
 }
 
 export interface SchemaMigrationsTable {
@@ -84,6 +91,7 @@ export interface StateDatabase {
   batches: BatchesTable;
   locks: LocksTable;
   tokens: TokensTable;
-  acked_ranges: AckedRangesTable;
+  acked_records: AckedRecordsTable;
+  dbt_requests: DbtRequestsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -4,7 +4,9 @@
  * a misspelled optional key (`allowEmptySorce`) would otherwise be silently ignored and its default used.
  */
 import { z } from 'zod';
+import { alertsSchema } from './alerts-schema.js';
 import { ALWAYS, entryName, isRecord, isSet, type IssueSink } from './config-fields.js';
+import { dbtSchema } from './dbt-schema.js';
 import { destinationSchema } from './destination-schema.js';
 import { didYouMean } from './did-you-mean.js';
 import { formatConfigPath } from './format-config-path.js';
@@ -21,6 +23,8 @@ const configObjectSchema = z.strictObject({
     .record(entryName, destinationSchema, { error: 'must be a mapping of destination names to destinations' })
     .refine((map: unknown) => !isRecord(map) || Object.keys(map).length > 0, { error: 'define at least one destination', when: () => true }),
   syncs: z.array(syncSchema, { error: 'must be a list of syncs' }).min(1, { error: 'define at least one sync' }),
+  dbt: dbtSchema.optional(),
+  alerts: alertsSchema.optional(),
 });
 
 export const configSchema = configObjectSchema.superRefine(checkCrossReferences, ALWAYS).transform((config) => ({
@@ -46,6 +50,11 @@ function checkCrossReferences(value: unknown, ctx: IssueSink): void {
       const first = syncByName.get(sync.name);
       if (first === undefined) syncByName.set(sync.name, i);
       else ctx.addIssue({ code: 'custom', path: at('name'), message: `duplicate sync name "${sync.name}" (also ${formatConfigPath(['syncs', first])})` });
+    }
+
+    // Without the project, pinsync has no manifest to find the model's relation in.
+    if (typeof sync.model === 'string' && sync.model !== '' && !isRecord(value.dbt)) {
+      ctx.addIssue({ code: 'custom', path: at('model'), message: 'a model source needs the top-level dbt: { projectDir: ../your_dbt_project } block' });
     }
 
     if (typeof sync.warehouse === 'string' && sync.warehouse !== '' && warehouses && !warehouses.includes(sync.warehouse)) {

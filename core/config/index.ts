@@ -1,5 +1,6 @@
 /** The configuration: schema and types, loading, and safe printing. */
 export * from './config-schema.js';
+export * from './dbt-schema.js';
 export * from './deferred-credentials.js';
 export * from './destination-schema.js';
 export * from './format-config-issues.js';

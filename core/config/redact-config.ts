@@ -9,7 +9,8 @@ export const REDACTED = '***';
 
 // accessToken, refreshToken, clientSecret, password, privateKey, privateKeyPassphrase, credentials, and the like;
 // not privateKeyPath or keyFilename, which are file names the user needs to see.
-const SECRET_KEY = /(token|secret|password|passphrase|privatekey|credentials?|apikey)$/i;
+// webhookUrl: a Slack incoming-webhook URL is a bearer credential (anyone holding it can post to the channel).
+const SECRET_KEY = /(token|secret|password|passphrase|privatekey|credentials?|apikey|webhookurl)$/i;
 
 // libpq reads these from a connection URL's query string too.
 const SECRET_QUERY_PARAMS = ['password', 'sslpassword'];

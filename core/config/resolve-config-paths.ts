@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { PinsyncConfig } from './config-schema.js';
+import { DEFAULT_DBT_TARGET } from './dbt-schema.js';
 import type { WarehouseConfig } from './warehouse-schema.js';
 import { DUCKDB_IN_MEMORY } from './warehouse-schema.js';
 
@@ -16,7 +17,7 @@ export function resolveConfigPath(path: string, baseDir: string): string {
 }
 
 /**
- * A copy of `config` whose state file, DuckDB files and key files are absolute paths, and whose DuckDB warehouses
+ * A copy of `config` whose state file, DuckDB files, key files and dbt project are absolute paths, and whose DuckDB warehouses
  * look up relative paths inside their queries in the config's folder (unless `fileSearchPath` says otherwise).
  */
 export function resolveConfigPaths(config: PinsyncConfig, baseDir: string): PinsyncConfig {
@@ -39,5 +40,11 @@ export function resolveConfigPaths(config: PinsyncConfig, baseDir: string): Pins
       }
     }),
   );
-  return { ...config, state, warehouses };
+  // targetPath ends up always set: relative to the project, as dbt's own target-path is.
+  const projectDir = config.dbt === undefined ? undefined : resolveConfigPath(config.dbt.projectDir, baseDir);
+  const dbt =
+    config.dbt === undefined || projectDir === undefined
+      ? undefined
+      : { ...config.dbt, projectDir, targetPath: resolveConfigPath(config.dbt.targetPath ?? DEFAULT_DBT_TARGET, projectDir) };
+  return { ...config, state, warehouses, ...(dbt === undefined ? {} : { dbt }) };
 }

@@ -3,6 +3,7 @@
  * customer list and one audience on Pinterest (DESIGN §2).
  */
 import { z } from 'zod';
+import { checkScheduleFields } from '../schedule/check-schedule.js';
 import { IDENTIFIER_TYPE_ALIASES, IDENTIFIER_TYPES, type IdentifierType } from '../identifier-types.js';
 import { ALWAYS, boolean, int, isRecord, isSet, num, numeric, optionalDigitId, optionalText, requiredText, text, type IssueSink } from './config-fields.js';
 
@@ -14,6 +15,12 @@ export const SYNC_NAME_PATTERN = /^[a-z0-9_]+$/;
 const TABLE_PART = String.raw`(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+"|` + '`[^`]+`)';
 /** A dotted SQL identifier such as `analytics.vip_customers`. */
 export const TABLE_PATTERN = new RegExp(`^${TABLE_PART}(?:\\.${TABLE_PART}){0,2}$`);
+
+/** A dbt model as `ref()` names it: `name`, or `package.name` when two packages define the name. */
+export const MODEL_PATTERN = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?$/;
+
+/** Sync tags: no spaces, commas or colons, which `--select tag:T` syntax gives a meaning. */
+export const TAG_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 const VALID_TYPES_TEXT = `${IDENTIFIER_TYPES.join(', ')}, or the aliases ${Object.entries(IDENTIFIER_TYPE_ALIASES)
   .map(([alias, type]) => `${alias} (= ${type})`)
@@ -68,6 +75,17 @@ export const syncSchema = z
         .regex(TABLE_PATTERN, { error: 'must be a table name such as analytics.vip_customers (use query for anything else)' })
         .optional(),
     ),
+    // A dbt model, resolved through the manifest to the relation dbt built (core/dbt/resolve-models.ts).
+    model: text(
+      z
+        .string()
+        .regex(MODEL_PATTERN, { error: 'must name a dbt model: model_name, or package_name.model_name' })
+        .optional(),
+    ),
+    // For `--select tag:T` (and the exposures' tags).
+    tags: z
+      .array(z.string().regex(TAG_PATTERN, { error: 'tags may contain only letters, digits, _, . and -' }), { error: 'must be a list of tags, e.g. [crm, daily]' })
+      .default([]),
     identifiers: z
       .record(z.string().min(1, { error: 'column names must not be empty' }), identifierTypeSchema, {
         error: `must map result columns to identifier types, e.g. {email: email}; types: ${VALID_TYPES_TEXT}`,
@@ -80,15 +98,25 @@ export const syncSchema = z
     guardrails: guardrailsSchema,
     // Rows per warehouse read batch: bounds the memory a batch takes, not what is sent to Pinterest.
     batchSize: numeric(int(1, 1_000_000).default(50_000)),
+    // When `pinsync schedule` and `sync --if-due` run it: cron, 5 fields or 6 with seconds first (core/schedule).
+    schedule: optionalText(),
+    // IANA zone the schedule is read in (default: the machine's); only with schedule.
+    timezone: optionalText(),
   })
-  .superRefine(checkSource, ALWAYS);
+  .superRefine(checkSource, ALWAYS)
+  .superRefine(checkScheduleFields, ALWAYS);
 
+// Exactly one source: two would leave it unclear which one the audience follows.
 function checkSource(value: unknown, ctx: IssueSink): void {
   if (!isRecord(value)) return;
-  const hasQuery = isSet(value.query);
-  const hasTable = isSet(value.table);
-  if (hasQuery && hasTable) ctx.addIssue({ code: 'custom', path: ['table'], message: 'set either query or table, not both' });
-  if (!hasQuery && !hasTable) ctx.addIssue({ code: 'custom', path: ['query'], message: 'required: set query (SQL) or table (e.g. analytics.vip_customers)' });
+  const given = (['query', 'table', 'model'] as const).filter((key) => isSet(value[key]));
+  if (given.length > 1) {
+    const message = given.join() === 'query,table' ? 'set either query or table, not both' : `set only one of query, table or model (this sync sets ${given.join(' and ')})`;
+    ctx.addIssue({ code: 'custom', path: [given[1]!], message });
+  }
+  if (given.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['query'], message: 'required: set query (SQL), table (e.g. analytics.vip_customers) or model (a dbt model)' });
+  }
 }
 
 /** A sync's audience: created on first sync and remembered, or adopted by id. */

@@ -1,6 +1,6 @@
 -- --full-resync: every current record is sent again as ADD; `known` marks the ones already acknowledged so that
 -- acknowledging them does not duplicate membership rows. Removals are computed as usual.
-CREATE OR REPLACE {{deltaScope}} TABLE {{delta_add}} AS
+CREATE OR REPLACE TEMP TABLE {{delta_add}} AS
 SELECT h, family, known, (row_number() OVER () - 1) AS pos
 FROM (
   SELECT c.h, c.family, (m.h IS NOT NULL) AS known
@@ -8,7 +8,7 @@ FROM (
   LEFT JOIN (SELECT h FROM membership WHERE sync_id = {{syncId}}) m ON m.h = c.h
 );
 
-CREATE OR REPLACE {{deltaScope}} TABLE {{delta_remove}} AS
+CREATE OR REPLACE TEMP TABLE {{delta_remove}} AS
 SELECT h, family, (row_number() OVER () - 1) AS pos
 FROM (
   SELECT m.h, m.family

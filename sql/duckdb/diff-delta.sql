@@ -1,6 +1,5 @@
 -- Freezes this run's delta. `pos` numbers each side densely from 0 so batches are position ranges: a batch can be
--- re-read, split in halves or acknowledged by range without holding hashes in Node. The two delta tables are the
--- state file's own (see diff-delta-first.sql).
+-- re-read, split in halves or acknowledged by range without holding hashes in Node.
 -- One FULL OUTER JOIN finds both sides at once (a single hash table over the current set instead of two); only the
 -- difference, usually small, is kept.
 CREATE OR REPLACE TEMP TABLE {{delta_both}} AS
@@ -9,10 +8,10 @@ FROM {{current_records}} c
 FULL OUTER JOIN (SELECT h, family FROM membership WHERE sync_id = {{syncId}}) m ON m.h = c.h
 WHERE c.h IS NULL OR m.h IS NULL;
 
-CREATE OR REPLACE {{deltaScope}} TABLE {{delta_add}} AS
+CREATE OR REPLACE TEMP TABLE {{delta_add}} AS
 SELECT ch AS h, cf AS family, false AS known, (row_number() OVER () - 1) AS pos FROM {{delta_both}} WHERE mh IS NULL;
 
-CREATE OR REPLACE {{deltaScope}} TABLE {{delta_remove}} AS
+CREATE OR REPLACE TEMP TABLE {{delta_remove}} AS
 SELECT mh AS h, mf AS family, (row_number() OVER () - 1) AS pos FROM {{delta_both}} WHERE ch IS NULL;
 
 DROP TABLE {{delta_both}};

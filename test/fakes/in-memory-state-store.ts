@@ -11,6 +11,7 @@ import type { IdentifierFamily } from '../../core/identifier-types.js';
 import type {
   Acknowledgement,
   DiffSession,
+  HandledRequest,
   LockOwner,
   RunOutcome,
   RunRecord,
@@ -108,6 +109,8 @@ export class InMemoryStateData {
   readonly locks = new Map<string, LockRow>();
   /** Stored token rows by destination key, sealed by the cipher of the store that wrote them. */
   readonly tokens = new Map<string, TokenRow>();
+  /** Handled dbt sync requests by key (the `dbt_requests` table). */
+  readonly dbtRequests = new Map<string, HandledRequest>();
   /** Owner tokens of the locks held by stores that are open: every other lock row is stale. */
   readonly liveLocks = new Set<string>();
   #nextSyncId = 1;
@@ -269,6 +272,16 @@ export class InMemoryStateStore implements StateStore {
     run.status = outcome.status;
     run.finishedAt = new Date().toISOString();
     run.report = JSON.stringify(outcome.report);
+  }
+
+  async handledRequests(keys: readonly string[]): Promise<Set<string>> {
+    this.#open();
+    return new Set(keys.filter((k) => this.#data.dbtRequests.has(k)));
+  }
+
+  async markRequestsHandled(entries: readonly HandledRequest[]): Promise<void> {
+    this.#open();
+    for (const e of entries) if (!this.#data.dbtRequests.has(e.key)) this.#data.dbtRequests.set(e.key, { ...e });
   }
 
   async listRuns(filter: { syncNames?: string[]; limit?: number }): Promise<RunRecord[]> {

@@ -29,9 +29,10 @@ const MAY_IMPORT: Record<Tree, readonly string[]> = {
 /**
  * The packages core/ may use besides Node's built-ins: parsing and validation only. Anything else (a warehouse or
  * state SDK such as `@duckdb/node-api`, `pg`, `kysely`, `@google-cloud/*`, `snowflake-sdk`, or `undici`) belongs in
- * connectors/, so core stays testable without them.
+ * connectors/, so core stays testable without them. croner (core/schedule) computes cron ticks: no I/O, and no timer
+ * unless given a callback, which core never does.
  */
-const CORE_PACKAGES = ['zod', 'yaml'];
+const CORE_PACKAGES = ['zod', 'yaml', 'croner'];
 
 const BUILTINS = new Set(builtinModules);
 

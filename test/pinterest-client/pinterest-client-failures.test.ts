@@ -171,7 +171,8 @@ describe('429 rate limits', () => {
     await expect(client.updateCustomerList('643', 'ADD', [HASH])).resolves.toMatchObject({ id: '643' });
 
     expect(sleeps).toEqual([1000 + 500]); // 1 s + random 0.5 × 1 s jitter
-    expect(client.stats()).toEqual({ apiCalls: 2, retries: 1 });
+    // The 429 is counted on its own (metrics: pinsync_api_rate_limited_total), besides the retry it caused.
+    expect(client.stats()).toEqual({ apiCalls: 2, retries: 1, rateLimited: 1 });
   });
 
   it('fails at once, naming when the limit lifts, when the reset is a day away', async () => {

@@ -70,9 +70,7 @@ async function openTestStore(): Promise<{ store: SessionTestStore; dispose(): Pr
       await admin.end();
     },
     async leftovers() {
-      const { rows } = await sql<{ n: string }>`SELECT
-          (SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = ${schema} AND tablename LIKE 'pinsync_delta_%') +
-          (SELECT count(*) FROM acked_ranges) AS n`.execute(store.tables);
+      const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM acked_records`.execute(store.tables);
       return Number(rows[0]!.n);
     },
   };

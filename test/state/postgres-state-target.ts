@@ -125,7 +125,7 @@ export async function postgresStateLocation(): Promise<StateLocationHandle & { s
 
 /**
  * The acknowledged membership of `syncName` stored in `schema`, as hex digests (read through `admin`, any server):
- * the membership rows with the recorded ranges not applied yet (a killed run's) applied, as the next run sees it.
+ * the membership rows with the acknowledged records not applied yet (a killed run's) applied, as the next run sees it.
  */
 export async function storedHashes(admin: Client, schema: string, syncName = 'people_sync'): Promise<Set<string>> {
   const s = escapeIdentifier(schema);
@@ -134,18 +134,13 @@ export async function storedHashes(admin: Client, schema: string, syncName = 'pe
     [syncName],
   );
   const hashes = new Set(rows.map((r) => r.h));
-  const { rows: ranges } = await admin.query<{ sync_id: number; op: string; start_pos: string; end_pos: string }>(
-    `SELECT r.sync_id, r.op, r.start_pos, r.end_pos FROM ${s}.acked_ranges r JOIN ${s}.syncs y ON y.id = r.sync_id WHERE y.name = $1`,
+  const { rows: pending } = await admin.query<{ op: string; h: string }>(
+    `SELECT a.op, encode(a.h, 'hex') AS h FROM ${s}.acked_records a JOIN ${s}.syncs y ON y.id = a.sync_id WHERE y.name = $1`,
     [syncName],
   );
-  for (const r of ranges) {
-    const table = `${s}.${escapeIdentifier(`pinsync_delta_${r.op === 'ADD' ? 'add' : 'remove'}_${r.sync_id}`)}`;
-    const known = r.op === 'ADD' ? 'AND NOT known' : '';
-    const delta = await admin.query<{ h: string }>(`SELECT encode(h, 'hex') AS h FROM ${table} WHERE pos >= $1 AND pos < $2 ${known}`, [r.start_pos, r.end_pos]);
-    for (const { h } of delta.rows) {
-      if (r.op === 'ADD') hashes.add(h);
-      else hashes.delete(h);
-    }
+  for (const { op, h } of pending) {
+    if (op === 'ADD') hashes.add(h);
+    else hashes.delete(h);
   }
   return hashes;
 }

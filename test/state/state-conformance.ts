@@ -200,6 +200,28 @@ export function describeStateConformance(target: StateConformanceTarget): void {
       await taken.release();
     });
 
+    it('remembers handled dbt sync requests: only the keys asked about, first record kept, across a reopen', async () => {
+      const h = await fresh();
+      const store = await open(h);
+      expect(store.handledRequests).toBeDefined();
+      expect(await store.handledRequests!([])).toEqual(new Set());
+      const a = 'inv-1/model.shop.vip/vip_audience';
+      const b = 'inv-1/model.shop.vip/vip_lookalike';
+      expect(await store.handledRequests!([a, b])).toEqual(new Set());
+      const run = await store.startRun('vip_audience', new Date());
+      await store.markRequestsHandled!([{ key: a, syncName: 'vip_audience', runId: run, handledAt: new Date('2026-01-01T00:00:00Z') }]);
+      // a second mark of the same key (a retried poll) is not an error and keeps the first record
+      await store.markRequestsHandled!([
+        { key: a, syncName: 'vip_audience', runId: run + 1, handledAt: new Date() },
+        { key: b, syncName: 'vip_lookalike', runId: null, handledAt: new Date() },
+      ]);
+      await store.markRequestsHandled!([]);
+      expect(await store.handledRequests!([a, b, 'inv-2/model.shop.vip/vip_audience'])).toEqual(new Set([a, b]));
+      await store.close();
+      const again = await open(h);
+      expect(await again.handledRequests!([b])).toEqual(new Set([b]));
+    });
+
     it('migrates an empty location to the current schema, and reopens without migrating again', async () => {
       const h = await fresh();
       const store = await open(h);

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { escapeIdentifier } from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openDuckDb } from '../../connectors/duckdb/open-duckdb.js';
@@ -197,6 +198,29 @@ describe('state copy from a DuckDB file a sync is writing', () => {
     const after = await stateCopy(['--from', `duckdb:${fx().statePath}`, '--to', 'duckdb:moved.duckdb']);
     expect(after.code, after.stderr).toBe(0);
     expect(after.stdout).toMatch(new RegExp(`^people_sync +${fx().membership().size} +1 +yes`, 'm'));
+  }, 120_000);
+});
+
+describe('state copy of handled dbt sync requests', () => {
+  it('carries them over with their runs renumbered, so `sync --requested` on the target does not run them again', async () => {
+    await syncTwiceOnDuckDb();
+    const source = await DuckDbStateStore.open(fx().statePath);
+    const [latest] = await source.listRuns({ syncNames: ['people_sync'], limit: 1 });
+    const key = 'inv-1/model.analytics.people/people_sync';
+    await source.markRequestsHandled!([{ key, syncName: 'people_sync', runId: latest!.id, handledAt: new Date() }]);
+    await source.close();
+
+    const copy = await stateCopy(['--from', `duckdb:${fx().statePath}`, '--to', stateUrl(schema())]);
+    expect(copy.code, copy.stderr).toBe(0);
+    const target = (await PostgresStateStore.open(stateUrl(schema())))!;
+    try {
+      expect(await target.handledRequests!([key, 'inv-2/model.analytics.people/people_sync'])).toEqual(new Set([key]));
+      const [copiedLatest] = await target.listRuns({ syncNames: ['people_sync'], limit: 1 });
+      const { rows } = await sql<{ run_id: number | string }>`SELECT run_id FROM dbt_requests WHERE request_key = ${key}`.execute(target.stateTables);
+      expect(Number(rows[0]!.run_id)).toBe(copiedLatest!.id);
+    } finally {
+      await target.close();
+    }
   }, 120_000);
 });
 

@@ -232,6 +232,24 @@ describe('runSync over in-memory fakes', () => {
     });
   }
 
+  it('acknowledged adds reach the stored membership during the push, every applyAddsEvery records, and all of it by the end', async () => {
+    const w = world(emails(300), { job: { batch: { maxRecords: 20, maxBytes: 1_000_000 }, maxInFlight: 1 } });
+    // What the stored membership (pending ranges not included) holds each time a PATCH arrives.
+    const appliedAtPatch: number[] = [];
+    const send = w.destination.updateCustomerList.bind(w.destination);
+    w.destination.updateCustomerList = async (...args) => {
+      appliedAtPatch.push(w.state.data.membership('vip').size);
+      return send(...args);
+    };
+    const report = await w.run({ applyAddsEvery: 100 });
+    expect(report).toMatchObject({ status: 'succeeded', sent: { adds: 300 } });
+    // Applied in steps of at least 100 while the push went on, never all at the end only.
+    expect(Math.max(...appliedAtPatch)).toBeGreaterThanOrEqual(200);
+    expect(new Set(appliedAtPatch.filter((n) => n > 0)).size).toBeGreaterThanOrEqual(2);
+    expect(w.state.data.membership('vip').size).toBe(300);
+    expect(w.state.data.leftovers()).toBe(0);
+  });
+
   it('a short last range refused under a probe does not shrink the remembered size below one accepted in the run', async () => {
     const w = world(emails(12), { job: { batch: { maxRecords: 12, maxBytes: 1_000_000 }, maxInFlight: 1 }, destination: { maxRecordsPerRequest: 7 } });
     await w.run();

@@ -214,6 +214,7 @@ export class PinterestTransport {
 
       const outcome = await this.send(url, method, token, body, signal);
       this.report(ctx, outcome);
+      if (outcome.kind === 'response' && outcome.status === 429) this.counters.rateLimited = (this.counters.rateLimited ?? 0) + 1;
 
       // A success that raced an abort is still returned: the write happened and core may acknowledge it.
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {

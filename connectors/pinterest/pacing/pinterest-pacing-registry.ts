@@ -1,7 +1,7 @@
 /**
- * One PacingGate per (API base URL, access identity) for the whole process. Pinterest counts quota per user and
- * app, not per client object: several syncs (or several destinations on different ad accounts) that use the same
- * credentials spend one quota, so they must wait at one gate.
+ * One PacingGate per (API base URL, access identity) per runtime (connectors/runtime/create-runtime.ts). Pinterest
+ * counts quota per user and app, not per client object: several syncs (or several destinations on different ad
+ * accounts) that use the same credentials spend one quota, so they must wait at one gate.
  */
 import { createHash } from 'node:crypto';
 import type { PinterestAuthConfig } from '../../../core/config/destination-schema.js';
@@ -16,22 +16,38 @@ export interface PacingScope {
   identity: string;
 }
 
-const gates = new Map<string, PacingGate>();
+/** The gates of one runtime: a CLI command or a `pinsync schedule` process creates one and shares it across its syncs. */
+export class PacingRegistry {
+  readonly #gates = new Map<string, PacingGate>();
 
-/**
- * The shared gate of a scope, created on first use. A later caller with a lower rate lowers the shared one: when
- * two configs disagree about one quota, the stricter wins.
- */
-export function sharedPacingGate(scope: PacingScope, rates: PacingRates, opts: { clock?: PacingClock; burstSeconds?: number } = {}): PacingGate {
-  const key = `${scope.apiBaseUrl.replace(/\/+$/, '')}\n${scope.identity}`;
-  const existing = gates.get(key);
-  if (existing !== undefined) {
-    existing.lowerRates(rates);
-    return existing;
+  /**
+   * The shared gate of a scope, created on first use. A later caller with a lower rate lowers the shared one: when
+   * two configs disagree about one quota, the stricter wins.
+   */
+  gateFor(scope: PacingScope, rates: PacingRates, opts: { clock?: PacingClock; burstSeconds?: number } = {}): PacingGate {
+    const key = `${scope.apiBaseUrl.replace(/\/+$/, '')}\n${scope.identity}`;
+    const existing = this.#gates.get(key);
+    if (existing !== undefined) {
+      existing.lowerRates(rates);
+      return existing;
+    }
+    const gate = new PacingGate({ rates, clock: opts.clock, burstSeconds: opts.burstSeconds });
+    this.#gates.set(key, gate);
+    return gate;
   }
-  const gate = new PacingGate({ rates, clock: opts.clock, burstSeconds: opts.burstSeconds });
-  gates.set(key, gate);
-  return gate;
+
+  /** Forgets every gate. */
+  clear(): void {
+    this.#gates.clear();
+  }
+}
+
+// For callers that build a client without a runtime (createPinterestDestination without `gate`: benchmarks, tests).
+const fallback = new PacingRegistry();
+
+/** The gate of a scope in the fallback registry of callers without a runtime; see PacingRegistry.gateFor. */
+export function sharedPacingGate(scope: PacingScope, rates: PacingRates, opts: { clock?: PacingClock; burstSeconds?: number } = {}): PacingGate {
+  return fallback.gateFor(scope, rates, opts);
 }
 
 /**
@@ -44,7 +60,7 @@ export function pacingIdentity(auth: PinterestAuthConfig): string {
     .digest('hex');
 }
 
-/** Forgets every gate (tests that want a fresh quota). */
+/** Forgets every gate of the fallback registry (tests that want a fresh quota). */
 export function resetPacingRegistry(): void {
-  gates.clear();
+  fallback.clear();
 }

@@ -1,9 +1,9 @@
 /**
  * A staged diff in the DuckDB state engine. The source's records go into temp tables (appended from Node, or
  * produced by SQL when the warehouse is a DuckDB file we can attach, see duckdb-pushdown-ingest.ts), the delta is
- * frozen with dense positions in two tables of the state file named for the sync, and each acknowledged batch is
- * recorded as a position range; the ranges move into `membership` in bulk (acknowledged-ranges.ts). Every session's
- * temp tables carry a suffix of their own: sessions (several syncs in one process) share the state's connection,
+ * frozen in `delta_add` / `delta_remove` with dense positions, and each acknowledged batch's records are copied
+ * into `acked_records`, which move into `membership` in bulk (acknowledged-records.ts). Every session's temp tables
+ * carry a suffix of their own: sessions (several syncs in one process) share the state's connection,
  * and temp tables are per connection.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -13,7 +13,7 @@ import type { IdentifierFamily } from '../../../core/identifier-types.js';
 import type { Acknowledgement, DiffSession, PushdownQuery } from '../../../core/state-store.js';
 import type { ColumnStats, DiffCounts } from '../../../core/sync-report.js';
 import { loadSql, renderSql, splitStatements } from '../../sql-files.js';
-import { acknowledgedMembershipSql, deltaTableNames, intervalVars, nothingPending, pendingDeltaLost, pendingIntervals } from '../acknowledged-ranges.js';
+import { acknowledgedMembershipSql, hasPendingAcknowledgements } from '../acknowledged-records.js';
 import { FAMILY_CODES } from '../membership-family-codes.js';
 import { recordAcknowledgedBatch } from '../record-acknowledged-batch.js';
 import type { StateDatabase } from '../state-tables.js';
@@ -27,6 +27,8 @@ const SESSION_TABLES = [
   'current_records',
   'current_hex',
   'current_hex_distinct',
+  'delta_add',
+  'delta_remove',
   'delta_both',
 ] as const;
 type SessionTables = Readonly<Record<(typeof SESSION_TABLES)[number], string>>;
@@ -45,8 +47,6 @@ export class DuckDbDiffSession implements DiffSession {
   private planRelations: { ack: string; current: string; out: string } | undefined;
 
   private readonly tables: SessionTables;
-  /** Where the frozen delta lives: the sync's tables in the state file, or temp ones for a sync with no state row. */
-  private readonly delta: { delta_add: string; delta_remove: string; deltaScope: string };
 
   private constructor(
     private readonly conn: DuckDBConnection,
@@ -56,11 +56,6 @@ export class DuckDbDiffSession implements DiffSession {
   ) {
     const suffix = `_s${++sessionsOpened}`;
     this.tables = Object.fromEntries(SESSION_TABLES.map((name) => [name, `${name}${suffix}`])) as SessionTables;
-    const names = deltaTableNames(syncId);
-    this.delta =
-      syncId >= 0
-        ? { delta_add: names.add, delta_remove: names.remove, deltaScope: '' }
-        : { delta_add: `delta_add${suffix}`, delta_remove: `delta_remove${suffix}`, deltaScope: 'TEMP' };
   }
 
   /** `syncId` -1 stands for a sync with no state yet: an empty acknowledged membership. */
@@ -112,7 +107,7 @@ export class DuckDbDiffSession implements DiffSession {
       return this.planCounts;
     }
     if (opts.countsOnly) return this.countDiff(opts.fullResync);
-    // A killed run's acknowledged ranges point into the delta tables this diff replaces: apply them first.
+    // A killed run's acknowledged records must be in the membership this diff reads.
     await this.applyAcknowledged();
     this.frozen = true;
     await this.stageCurrentRecords();
@@ -136,7 +131,7 @@ export class DuckDbDiffSession implements DiffSession {
    */
   private async acknowledgedRelation(): Promise<string> {
     if (this.syncId < 0) return '(SELECT NULL::BLOB AS h WHERE false)';
-    const pending = await pendingIntervals(this.db, this.syncId);
+    const pending = await hasPendingAcknowledgements(this.db, this.syncId);
     return `(SELECT h FROM ${acknowledgedMembershipSql(this.syncId, pending)})`;
   }
 
@@ -205,35 +200,41 @@ export class DuckDbDiffSession implements DiffSession {
 
   async readRange(op: 'ADD' | 'REMOVE', start: number, end: number): Promise<string[]> {
     const [row] = await this.query<{ hashes: string | null }>(
-      this.sqlFile('diff-read-range', { table: this.delta[op === 'ADD' ? 'delta_add' : 'delta_remove'], start: String(start), end: String(end) }),
+      this.sqlFile('diff-read-range', { table: this.tables[op === 'ADD' ? 'delta_add' : 'delta_remove'], start: String(start), end: String(end) }),
     );
     return row?.hashes ? row.hashes.split(',') : [];
   }
 
   async acknowledge(ack: Acknowledgement): Promise<void> {
     if (this.syncId < 0) throw new StateError('PINSYNC_STATE_UNKNOWN_SYNC', 'cannot acknowledge a batch for a sync that has no state row');
-    await this.db.transaction().execute((trx) => recordAcknowledgedBatch(trx, this.syncId, ack));
+    const record = this.sqlFile('diff-acknowledge', {
+      acked: 'acked_records',
+      syncId: String(this.syncId),
+      runId: String(ack.runId),
+      op: ack.op,
+      table: this.tables[ack.op === 'ADD' ? 'delta_add' : 'delta_remove'],
+      start: String(ack.start),
+      end: String(ack.end),
+      notKnown: ack.op === 'ADD' ? ' AND NOT known' : '',
+    });
+    await this.db.transaction().execute(async (trx) => {
+      await sql.raw(record).execute(trx);
+      await recordAcknowledgedBatch(trx, this.syncId, ack);
+    });
   }
 
   async applyAcknowledged(): Promise<number> {
     if (this.syncId < 0) return 0;
-    // Ranges are read inside the transaction that applies and deletes them: an acknowledgement recorded meanwhile
-    // waits for it (one connection), so none is deleted unapplied.
+    // Read and applied in one transaction: an acknowledgement recorded meanwhile waits for it (one connection), so
+    // none is forgotten unapplied.
     return this.db.transaction().execute(async (trx) => {
-      const pending = await pendingIntervals(trx, this.syncId);
-      if (nothingPending(pending)) return 0;
-      await this.checkDeltaTables(trx);
-      const text = this.sqlFile('diff-apply-acknowledged', { membership: 'membership', syncId: String(this.syncId), ...intervalVars(pending) });
+      const { rows } = await sql<{ n: number | bigint }>`SELECT count(*) AS n FROM acked_records WHERE sync_id = ${this.syncId}`.execute(trx);
+      const pending = Number(rows[0]?.n ?? 0);
+      if (pending === 0) return 0;
+      const text = this.sqlFile('diff-apply-acknowledged', { membership: 'membership', acked: 'acked_records', syncId: String(this.syncId) });
       for (const statement of splitStatements(text)) await sql.raw(statement).execute(trx);
-      return pending.ADD.length + pending.REMOVE.length;
+      return pending;
     });
-  }
-
-  // Recorded ranges whose delta is gone cannot be applied, and dropping them would leave the membership behind
-  // Pinterest without saying so: refuse, naming the way out.
-  private async checkDeltaTables(trx: Kysely<StateDatabase>): Promise<void> {
-    const { rows } = await sql<{ n: number | bigint }>`SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN (${this.delta.delta_add}, ${this.delta.delta_remove})`.execute(trx);
-    if (Number(rows[0]?.n ?? 0) < 2) throw pendingDeltaLost(this.syncId);
   }
 
   async dispose(): Promise<void> {
@@ -243,20 +244,17 @@ export class DuckDbDiffSession implements DiffSession {
         this.appender = undefined;
       }
     });
+    if (this.frozen && !this.disposed) {
+      this.disposed = true;
+      // What cannot be applied now (e.g. the state file became unwritable) stays recorded for the next run.
+      await this.applyAcknowledged().catch(() => undefined);
+    }
     await this.exec(this.sqlFile('diff-dispose'));
-    if (!this.frozen || this.disposed) return;
-    this.disposed = true;
-    // A range that cannot be applied now (e.g. the state file became unwritable) keeps its delta for the next run.
-    const applied = await this.applyAcknowledged().then(
-      () => true,
-      () => false,
-    );
-    if (applied || this.syncId < 0) await this.exec(`DROP TABLE IF EXISTS ${this.delta.delta_add}; DROP TABLE IF EXISTS ${this.delta.delta_remove};`);
   }
 
   // One of sql/duckdb/ with this session's table names filled in.
   private sqlFile(name: string, vars: Readonly<Record<string, string>> = {}): string {
-    return renderSql(loadSql('duckdb', name), { ...this.tables, ...this.delta, ...vars });
+    return renderSql(loadSql('duckdb', name), { ...this.tables, ...vars });
   }
 
   private async exec(text: string): Promise<void> {

@@ -1,11 +1,10 @@
 /**
  * A staged diff in the Postgres state. The session holds one connection for its whole life: its staged
- * records are TEMP tables, private to that connection (two sessions never see each other's, and a dead connection
- * takes them with it); the frozen delta is two tables of the sync's own in the state schema, kept until the
- * acknowledged ranges that point into it are applied (acknowledged-ranges.ts), so a killed run's ranges can be
- * applied by the next run. Acknowledgements and their application run as transactions on the session's connection.
- * The diff itself is SQL (sql/postgres/diff-*.sql); Node only ever holds the batch it stages and the one still being
- * written.
+ * records and frozen delta are TEMP tables, private to that connection (two sessions never see each other's, and a
+ * dead connection takes them with it). Each acknowledged batch's records are copied into `acked_records` in the
+ * transaction that records the batch, and move into `membership` in bulk (acknowledged-records.ts); both run as
+ * transactions on the session's connection. The diff itself is SQL (sql/postgres/diff-*.sql); Node only ever holds
+ * the batch it stages and the one still being written.
  */
 import { CompiledQuery, Kysely, PostgresDialect, type PostgresPool, type Transaction } from 'kysely';
 import pg from 'pg';
@@ -14,7 +13,7 @@ import type { IdentifierFamily } from '../../../core/identifier-types.js';
 import type { Acknowledgement, DiffSession } from '../../../core/state-store.js';
 import type { DiffCounts } from '../../../core/sync-report.js';
 import { loadSql, renderSql, splitStatements } from '../../sql-files.js';
-import { acknowledgedMembershipSql, deltaTableNames, intervalVars, nothingPending, pendingDeltaLost, pendingIntervals } from '../acknowledged-ranges.js';
+import { acknowledgedMembershipSql, hasPendingAcknowledgements } from '../acknowledged-records.js';
 import { Mutex } from '../duckdb/mutex.js';
 import { FAMILY_CODES } from '../membership-family-codes.js';
 import { recordAcknowledgedBatch } from '../record-acknowledged-batch.js';
@@ -72,19 +71,9 @@ export class PostgresDiffSession implements DiffSession {
     private readonly verifyLock: PostgresDiffSessionOptions['verifyLock'],
     schema: string,
   ) {
-    const names = deltaTableNames(syncId);
-    const qualified = (table: string) => `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`;
-    this.vars = {
-      syncId: String(syncId),
-      membership: qualified('membership'),
-      ...(syncId >= 0
-        ? { delta_add: qualified(names.add), delta_remove: qualified(names.remove), deltaScope: '' }
-        : { delta_add: 'pg_temp.delta_add', delta_remove: 'pg_temp.delta_remove', deltaScope: 'TEMP' }),
-    };
-    this.deltaNames = { schema, ...names };
+    this.vars = { syncId: String(syncId), membership: `${pg.escapeIdentifier(schema)}.membership`, acked: `${pg.escapeIdentifier(schema)}.acked_records` };
   }
 
-  private readonly deltaNames: { schema: string; add: string; remove: string };
   /** For a plan when a killed run left ranges to apply: the membership as it will be once they are applied. */
   private planMembership: string | undefined;
 
@@ -144,7 +133,7 @@ export class PostgresDiffSession implements DiffSession {
         this.planCounts = { acknowledged, current, adds: current, removes: acknowledged - common, unchanged: common };
         return this.planCounts;
       }
-      // A killed run's acknowledged ranges point into the delta tables this diff replaces: apply them first.
+      // A killed run's acknowledged records must be in the membership this diff reads.
       await this.applyPending();
       const acknowledged = Number((await this.queryOne<{ n: string }>(`SELECT count(*) AS n FROM ${this.vars.membership} WHERE sync_id = ${this.vars.syncId}`)).n);
       // A first run and a full resync send every current record, so they need the distinct current set; a plain
@@ -188,7 +177,7 @@ export class PostgresDiffSession implements DiffSession {
   async readRange(op: 'ADD' | 'REMOVE', start: number, end: number): Promise<string[]> {
     return this.mutex.run(async () => {
       this.checkFrozen();
-      const text = renderSql(loadSql('postgres', 'diff-read-range'), { table: this.vars[op === 'ADD' ? 'delta_add' : 'delta_remove']! });
+      const text = renderSql(loadSql('postgres', 'diff-read-range'), { table: op === 'ADD' ? 'pg_temp.delta_add' : 'pg_temp.delta_remove' });
       const { rows } = await this.client.query<{ hashes: string | null }>(text, [start, end]);
       return rows[0]?.hashes ? rows[0].hashes.split(',') : [];
     });
@@ -198,9 +187,19 @@ export class PostgresDiffSession implements DiffSession {
     if (this.syncId < 0) throw new StateError('PINSYNC_STATE_UNKNOWN_SYNC', 'cannot acknowledge a batch for a sync that has no state row');
     await this.mutex.run(async () => {
       this.checkFrozen();
+      const record = renderSql(loadSql('postgres', 'diff-acknowledge'), {
+        ...this.vars,
+        runId: String(ack.runId),
+        op: ack.op,
+        table: ack.op === 'ADD' ? 'pg_temp.delta_add' : 'pg_temp.delta_remove',
+        start: String(ack.start),
+        end: String(ack.end),
+        notKnown: ack.op === 'ADD' ? ' AND NOT known' : '',
+      });
       await this.db.transaction().execute(async (trx) => {
         // First, so a runner that lost its lock records nothing.
         if (this.verifyLock) await this.verifyLock(trx);
+        await trx.executeQuery(CompiledQuery.raw(record));
         await recordAcknowledgedBatch(trx, this.syncId, ack);
       });
     });
@@ -213,39 +212,26 @@ export class PostgresDiffSession implements DiffSession {
     });
   }
 
-  // Under the mutex. The ranges are read in the transaction that applies and deletes them, on the session's one
-  // connection, so no acknowledgement can slip in between and be deleted unapplied.
+  // Under the mutex. Read and applied in one transaction on the session's one connection, so no acknowledgement can
+  // slip in between and be forgotten unapplied.
   private async applyPending(): Promise<number> {
     if (this.syncId < 0) return 0;
     return this.db.transaction().execute(async (trx) => {
       if (this.verifyLock) await this.verifyLock(trx);
-      const pending = await pendingIntervals(trx, this.syncId);
-      if (nothingPending(pending)) return 0;
-      await this.checkDeltaTables(trx);
-      const text = renderSql(loadSql('postgres', 'diff-apply-acknowledged'), { ...this.vars, ...intervalVars(pending) });
-      for (const statement of splitStatements(text)) await trx.executeQuery(CompiledQuery.raw(statement));
-      return pending.ADD.length + pending.REMOVE.length;
+      const { rows } = await trx.executeQuery<{ n: string }>(CompiledQuery.raw(`SELECT count(*) AS n FROM ${this.vars.acked} WHERE sync_id = ${this.vars.syncId}`));
+      const pending = Number(rows[0]?.n ?? 0);
+      if (pending === 0) return 0;
+      for (const statement of splitStatements(this.sqlFile('diff-apply-acknowledged'))) await trx.executeQuery(CompiledQuery.raw(statement));
+      return pending;
     });
   }
 
-  // Recorded ranges whose delta is gone cannot be applied, and dropping them would leave the membership behind
-  // Pinterest without saying so: refuse, naming the way out.
-  private async checkDeltaTables(trx: Transaction<StateDatabase>): Promise<void> {
-    const { schema, add, remove } = this.deltaNames;
-    const { rows } = await trx.executeQuery<{ n: string }>(
-      CompiledQuery.raw('SELECT count(*) AS n FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename IN ($2, $3)', [schema, add, remove]),
-    );
-    if (Number(rows[0]?.n ?? 0) < 2) throw pendingDeltaLost(this.syncId);
-  }
-
-  // A plan changes nothing, so a killed run's ranges are not applied: the plan reads the membership as it will be
-  // once they are (the next sync applies them before it diffs).
+  // A plan changes nothing, so a killed run's acknowledged records are not applied: the plan reads the membership as
+  // it will be once they are (the next sync applies them before it diffs).
   private async prepareEffectiveMembership(): Promise<void> {
-    if (this.syncId < 0) return;
-    const pending = await pendingIntervals(this.db, this.syncId);
-    if (nothingPending(pending)) return;
-    const { membership, delta_add, delta_remove, syncId } = this.vars;
-    const relation = acknowledgedMembershipSql(this.syncId, pending, { membership, deltaAdd: delta_add, deltaRemove: delta_remove });
+    if (this.syncId < 0 || !(await hasPendingAcknowledgements(this.db, this.syncId))) return;
+    const { membership, acked, syncId } = this.vars;
+    const relation = acknowledgedMembershipSql(this.syncId, true, { membership, acked });
     await this.client.query(`CREATE OR REPLACE TEMP VIEW effective_membership AS SELECT ${syncId} AS sync_id, h, family FROM ${relation} AS acknowledged`);
     this.planMembership = 'pg_temp.effective_membership';
   }
@@ -258,14 +244,8 @@ export class PostgresDiffSession implements DiffSession {
         await this.settleStaging();
         await this.client.query(this.sqlFile('diff-dispose'));
         if (this.planMembership) await this.client.query('DROP VIEW IF EXISTS pg_temp.effective_membership');
-        if (this.frozen) {
-          // A range that cannot be applied now (the lock or the server lost) keeps its delta for the next run.
-          const applied = await this.applyPending().then(
-            () => true,
-            () => false,
-          );
-          if (applied) await this.client.query(`DROP TABLE IF EXISTS ${this.vars.delta_add}, ${this.vars.delta_remove}`);
-        }
+        // What cannot be applied now (the lock or the server lost) stays recorded for the next run.
+        if (this.frozen) await this.applyPending().catch(() => undefined);
       } catch (err) {
         // The tables stay with a connection we cannot clean: close it (which drops them) rather than pool it.
         this.client.release(err instanceof Error ? err : new Error(String(err)));
