@@ -10,6 +10,7 @@
  * for checking a session against the OpenAPI description).
  */
 
+import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,7 +82,13 @@ class EmulatorServer {
   readonly #recordExchanges: boolean;
   readonly #routes = new RouteTable(emulatorRoutes);
   readonly #gates: RequestGate[];
-  readonly #closing = new AbortController();
+  readonly #closing = (() => {
+    const controller = new AbortController();
+    // Every request held by a latency rule waits on this one signal (a bench keeps 16 or more waiting), and each
+    // removes its listener when its wait ends: no leak, but past 10 listeners Node would print a warning.
+    setMaxListeners(0, controller.signal);
+    return controller;
+  })();
   readonly #server: Server;
   #persistence: StatePersistence | undefined;
   #closed: Promise<void> | undefined;

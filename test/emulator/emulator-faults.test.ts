@@ -89,6 +89,23 @@ describe('dropNext', () => {
 });
 
 describe('latency and the request log', () => {
+  it('holds many delayed requests at once without a listener-leak warning (a bench keeps 16 or more waiting)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      em.faults.latency(50, { match: { method: 'GET' } });
+      const answers = await Promise.all(Array.from({ length: 24 }, () => call(em, 'GET', listsPath(em))));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      em.faults.latency(0);
+    }
+  });
+
   it('delays matching requests by at least the given time', async () => {
     em.faults.latency(120, { match: { method: 'GET' } });
     expect((await call(em, 'GET', listsPath(em))).status).toBe(200);
