@@ -13,12 +13,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDuckDb } from '../connectors/duckdb/open-duckdb.js';
+import { CAPITAL_SIGMA, codePoints, deriveSigmaClasses, hex, MAX_CODE_POINT } from './js-unicode-classes.js';
 
 export const UNICODE_SQL_FILE = fileURLToPath(new URL('../sql/duckdb/normalize-unicode-v1.sql', import.meta.url));
 
-const MAX_CODE_POINT = 0x10ffff;
-const CAPITAL_SIGMA = 0x3a3;
-const FINAL_SIGMA = 'ς';
 
 /** Everything the generated SQL encodes, as derived from Node (and DuckDB's lower() where it is wrong). */
 export interface JsUnicodeTables {
@@ -34,51 +32,6 @@ export interface JsUnicodeTables {
   translate: Array<[from: number, to: number]>;
   /** Code points whose JS lowercase is several code points (DuckDB cannot expand them), with JS's lowercase. */
   expansions: Array<[from: number, to: number[]]>;
-}
-
-function* codePoints(): Generator<number> {
-  for (let cp = 0; cp <= MAX_CODE_POINT; cp++) {
-    // Lone surrogates cannot reach us: DuckDB VARCHAR is valid UTF-8 and warehouses return valid text.
-    if (cp >= 0xd800 && cp <= 0xdfff) continue;
-    yield cp;
-  }
-}
-
-function isFinalAt(lowered: string, index: number): boolean {
-  return lowered[index < 0 ? lowered.length + index : index] === FINAL_SIGMA;
-}
-
-/**
- * Classifies code points for Final_Sigma from toLowerCase's own behaviour, then cross-checks the result against
- * `\p{Cased}`/`\p{Case_Ignorable}`: ICU skips a case-ignorable character even when it is also cased (U+0345,
- * modifier letters), so the classes the SQL needs are Case_Ignorable and Cased minus Case_Ignorable.
- */
-function deriveSigmaClasses(): { cased: number[]; caseIgnorable: number[] } {
-  const casedRe = /\p{Cased}/u;
-  const ignorableRe = /\p{Case_Ignorable}/u;
-  const cased: number[] = [];
-  const caseIgnorable: number[] = [];
-  for (const cp of codePoints()) {
-    const c = String.fromCodePoint(cp);
-    // "cΣ": final only when c is a cased letter; an ignorable c is skipped and reaches the start of the string.
-    const isCased = isFinalAt((c + 'Σ').toLowerCase(), -1);
-    // "AcΣ": final when c is cased or skipped as ignorable.
-    const isIgnorable = !isCased && isFinalAt(('A' + c + 'Σ').toLowerCase(), -1);
-    // Looking forward must use the same classes: "AΣc" is final unless c is cased, "AΣcB" unless c is either.
-    const finalBefore = isFinalAt(('AΣ' + c).toLowerCase(), 1);
-    const finalBeforeB = isFinalAt(('AΣ' + c + 'B').toLowerCase(), 1);
-    const propIgnorable = ignorableRe.test(c);
-    const propCased = casedRe.test(c) && !propIgnorable;
-    if (finalBefore !== !isCased || finalBeforeB !== !(isCased || isIgnorable)) {
-      throw new Error(`Final_Sigma context of U+${hex(cp)} is not symmetric in this Node; the SQL model is wrong`);
-    }
-    if (propCased !== isCased || propIgnorable !== isIgnorable) {
-      throw new Error(`U+${hex(cp)}: toLowerCase's Final_Sigma disagrees with \\p{Cased}/\\p{Case_Ignorable}`);
-    }
-    if (isCased) cased.push(cp);
-    if (isIgnorable) caseIgnorable.push(cp);
-  }
-  return { cased, caseIgnorable };
 }
 
 /** JS lowercase of every code point that has one, after proving it never depends on the neighbours (Σ aside). */
@@ -159,10 +112,6 @@ export async function deriveJsUnicodeTables(conn: DuckDBConnection): Promise<JsU
   }
 
   return { unicodeVersion: process.versions.unicode ?? 'unknown', whitespace, cased, caseIgnorable, translate, expansions };
-}
-
-function hex(cp: number): string {
-  return cp.toString(16).toUpperCase().padStart(4, '0');
 }
 
 /** RE2 class body (without brackets) for a sorted list of code points, as `\x{...}` ranges. */

@@ -13,12 +13,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CAPITAL_SIGMA, codePoints, deriveSigmaClasses, hex, MAX_CODE_POINT } from './js-unicode-classes.js';
 
 export const POSTGRES_UNICODE_SQL_FILE = fileURLToPath(new URL('../sql/postgres/normalize-unicode-v1.sql', import.meta.url));
 
-const MAX_CODE_POINT = 0x10ffff;
-const CAPITAL_SIGMA = 0x3a3;
-const FINAL_SIGMA = 'ς';
 
 /** Everything the generated SQL encodes, all derived from Node. */
 export interface PostgresUnicodeTables {
@@ -37,56 +35,12 @@ export interface PostgresUnicodeTables {
 }
 
 // Postgres text cannot hold U+0000 and is valid UTF-8, so neither NUL nor lone surrogates can reach the SQL.
-function* codePoints(): Generator<number> {
-  for (let cp = 1; cp <= MAX_CODE_POINT; cp++) {
-    if (cp >= 0xd800 && cp <= 0xdfff) continue;
-    yield cp;
-  }
-}
-
-function hex(cp: number): string {
-  return cp.toString(16).toUpperCase().padStart(4, '0');
-}
-
-function isFinalAt(lowered: string, index: number): boolean {
-  return lowered[index < 0 ? lowered.length + index : index] === FINAL_SIGMA;
-}
-
-/**
- * Classifies code points for Final_Sigma from toLowerCase's own behaviour and cross-checks it against
- * `\p{Cased}`/`\p{Case_Ignorable}` (the same derivation as the DuckDB generator, which does not export it).
- */
-function deriveSigmaClasses(): { cased: number[]; caseIgnorable: number[] } {
-  const casedRe = /\p{Cased}/u;
-  const ignorableRe = /\p{Case_Ignorable}/u;
-  const cased: number[] = [];
-  const caseIgnorable: number[] = [];
-  for (const cp of codePoints()) {
-    const c = String.fromCodePoint(cp);
-    const isCased = isFinalAt((c + 'Σ').toLowerCase(), -1);
-    const isIgnorable = !isCased && isFinalAt(('A' + c + 'Σ').toLowerCase(), -1);
-    const finalBefore = isFinalAt(('AΣ' + c).toLowerCase(), 1);
-    const finalBeforeB = isFinalAt(('AΣ' + c + 'B').toLowerCase(), 1);
-    const propIgnorable = ignorableRe.test(c);
-    const propCased = casedRe.test(c) && !propIgnorable;
-    if (finalBefore !== !isCased || finalBeforeB !== !(isCased || isIgnorable)) {
-      throw new Error(`Final_Sigma context of U+${hex(cp)} is not symmetric in this Node; the SQL model is wrong`);
-    }
-    if (propCased !== isCased || propIgnorable !== isIgnorable) {
-      throw new Error(`U+${hex(cp)}: toLowerCase's Final_Sigma disagrees with \\p{Cased}/\\p{Case_Ignorable}`);
-    }
-    if (isCased) cased.push(cp);
-    if (isIgnorable) caseIgnorable.push(cp);
-  }
-  return { cased, caseIgnorable };
-}
-
 /** Asks Node for every table the generated SQL needs, checking the assumptions the SQL relies on. */
 export function derivePostgresUnicodeTables(): PostgresUnicodeTables {
   const whitespace: number[] = [];
   const translate: Array<[number, number]> = [];
   const expansions: Array<[number, number[]]> = [];
-  for (const cp of codePoints()) {
+  for (const cp of codePoints(1)) {
     const c = String.fromCodePoint(cp);
     const isSpace = /\s/.test(c);
     if (isSpace !== (('x' + c).trim() === 'x' && (c + 'x').trim() === 'x')) {
@@ -115,7 +69,7 @@ export function derivePostgresUnicodeTables(): PostgresUnicodeTables {
 
   // Expansions run before Final_Sigma looks at the context (translate() after it), so they must not change what
   // the context looks like: a replacement must read, from either end past case-ignorables, as what it replaces.
-  const { cased, caseIgnorable } = deriveSigmaClasses();
+  const { cased, caseIgnorable } = deriveSigmaClasses(1);
   const casedSet = new Set(cased);
   const ignorableSet = new Set(caseIgnorable);
   const sigmaClass = (cp: number): string => (casedSet.has(cp) ? 'cased' : ignorableSet.has(cp) ? 'ignorable' : 'other');
