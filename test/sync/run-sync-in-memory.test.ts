@@ -1,7 +1,7 @@
 /**
  * runSync's own logic over in-memory fakes (test/fakes/in-memory-*.ts): no DuckDB, Postgres or HTTP, so each case
  * takes milliseconds and Stryker can run them against every mutant of the engine. The job, deps and options are
- * built as cli/run-syncs.ts builds them (syncJobFromConfig's defaults). Assertions are what a user would notice:
+ * built as core/app/run-syncs.ts builds them (syncJobFromConfig's defaults). Assertions are what a user would notice:
  * what reached Pinterest, what the state remembers (always equal to, or behind, what Pinterest holds), the report.
  * Requests may be answered out of order (maxInFlight), so the only order asserted is "the create first" and "every
  * ADD before any REMOVE"; the cases that depend on it run with 1 and with 4 requests in flight.
