@@ -11,7 +11,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { openDuckDb } from '../connectors/duckdb/open-duckdb.js';
 import type { SyncReport } from '../core/sync-report.js';
-import { DEFAULT_AD_ACCOUNT_ID, DEFAULT_TOKEN } from '../emulators/pinterest/emulator-options.js';
+import { sampleSyncConfig } from '../demo/sample-warehouse.js';
 import type { LatencyEmulatorOptions, LatencyEmulatorStats } from './bench-latency-emulator.js';
 
 /** The repository root. */
@@ -109,29 +109,20 @@ export interface EmailSyncConfig {
 
 /** Writes `dir/pinsync.yaml` syncing the email warehouse into the emulator. */
 export async function writeEmailSyncConfig(dir: string, opts: EmailSyncConfig): Promise<void> {
-  const text = [
-    'state: duckdb:state.duckdb',
-    'warehouses:',
-    '  local: { type: duckdb, path: warehouse.duckdb }',
-    'destinations:',
-    '  pinterest:',
-    '    type: pinterest',
-    `    adAccountId: "${DEFAULT_AD_ACCOUNT_ID}"`,
-    `    apiBaseUrl: ${opts.baseUrl}`,
-    `    auth: { accessToken: "${DEFAULT_TOKEN}" }`,
-    `    batch: { maxRecords: ${opts.batch} }`,
-    // Reads (list status, the audience) are not what the bench measures: never let their pacing be the limit.
-    `    rateLimits: { adsWritePerMinute: ${opts.adsWritePerMinute}, adsReadPerMinute: 100000 }`,
-    ...(opts.maxInFlight === undefined ? [] : [`    maxInFlight: ${opts.maxInFlight}`]),
-    'syncs:',
-    '  - name: bench',
-    '    warehouse: local',
-    '    query: select email from customers',
-    '    identifiers: { email: email }',
-    '    audience: { name: Bench latency audience }',
-    ...(opts.maxRemovePercent === undefined ? [] : [`    guardrails: { maxRemovePercent: ${opts.maxRemovePercent} }`]),
-    '',
-  ].join('\n');
+  const text = sampleSyncConfig({
+    apiBaseUrl: opts.baseUrl,
+    syncName: 'bench',
+    audienceName: 'Bench latency audience',
+    maxRecords: opts.batch,
+    maxRemovePercent: opts.maxRemovePercent,
+    query: 'select email from customers',
+    identifiers: '{ email: email }',
+    destinationExtra: [
+      // Reads (list status, the audience) are not what the bench measures: never let their pacing be the limit.
+      `rateLimits: { adsWritePerMinute: ${opts.adsWritePerMinute}, adsReadPerMinute: 100000 }`,
+      ...(opts.maxInFlight === undefined ? [] : [`maxInFlight: ${opts.maxInFlight}`]),
+    ],
+  });
   await writeFile(join(dir, 'pinsync.yaml'), text);
 }
 

@@ -7,6 +7,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, UsageError } from '../core/errors.js';
 import { type CliIo, processIo } from './cli-io.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_HEALTH_HOST, DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_SHUTDOWN_TIMEOUT_S } from './commands/schedule-defaults.js';
 import { configOption } from './config-source.js';
 import { type OptionTable, rejectMisreadOptions } from './reject-misread-options.js';
 
@@ -124,12 +125,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         withLogs(withSyncs(withConfig(y)))
           .option('select', { alias: 's', type: 'string', array: true, coerce: selectors('--select'), describe: 'dbt-style: sync names, model:NAME, tag:T' })
           .option('exclude', { type: 'string', array: true, coerce: selectors('--exclude'), describe: 'dbt-style selectors to leave out' })
-          .option('concurrency', { type: 'number', default: 2, coerce: wholeAtLeastOne('--concurrency'), describe: 'most syncs running at a time' })
-          .option('shutdown-timeout', { type: 'number', default: 120, coerce: wholeAtLeastOne('--shutdown-timeout'), describe: 'seconds to wait for running syncs after SIGTERM/SIGINT' })
+          .option('concurrency', { type: 'number', default: DEFAULT_CONCURRENCY, coerce: wholeAtLeastOne('--concurrency'), describe: 'most syncs running at a time' })
+          .option('shutdown-timeout', { type: 'number', default: DEFAULT_SHUTDOWN_TIMEOUT_S, coerce: wholeAtLeastOne('--shutdown-timeout'), describe: 'seconds to wait for running syncs after SIGTERM/SIGINT' })
           .option('format', { type: 'string', choices: FORMATS, default: 'table' as const, describe: 'format of each run\'s report on stdout' })
           .option('health-port', { type: 'number', coerce: healthPort, describe: 'serve GET /healthz and GET /metrics (Prometheus) on this port (0: any free port, logged)' })
-          .option('health-host', { type: 'string', default: '127.0.0.1', describe: 'interface for --health-port (0.0.0.0 to let a probe or Prometheus in from outside)' })
-          .option('max-consecutive-failures', { type: 'number', default: 3, coerce: wholeAtLeastZero('--max-consecutive-failures'), describe: '/healthz answers 503 once a sync has failed more than this many times in a row' })
+          .option('health-host', { type: 'string', default: DEFAULT_HEALTH_HOST, describe: 'interface for --health-port (0.0.0.0 to let a probe or Prometheus in from outside)' })
+          .option('max-consecutive-failures', { type: 'number', default: DEFAULT_MAX_CONSECUTIVE_FAILURES, coerce: wholeAtLeastZero('--max-consecutive-failures'), describe: '/healthz answers 503 once a sync has failed more than this many times in a row' })
           .option('poll-requests', { type: 'number', coerce: wholeAtLeastZero('--poll-requests'), describe: 'also run the model: syncs a dbt post-hook requested, polling every SECONDS (off by default; 300 recommended)' })
           .option('requests-schema', { type: 'string', describe: 'with --poll-requests: schema of the sync_requests table (the dbt var pinsync_schema; default pinsync)' }),
       async (a) => {

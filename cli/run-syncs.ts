@@ -138,7 +138,8 @@ export async function runSyncs(args: RunSyncsArgs, io: CliIo, shared: RunSyncsSh
 }
 
 /** `--requested [--requested-since AGE] [--requests-schema S]` as runSyncs takes it; the two alone are a mistake. */
-export function requestedOption(args: Pick<RunSyncsArgs, 'requested' | 'requestedSinceMs' | 'requestsSchema'>, now = new Date()): { since: Date; schema?: string | undefined } | undefined {
+export function requestedOption(args: Pick<RunSyncsArgs, 'requested' | 'requestedSinceMs' | 'requestsSchema' | 'afterDbt'>, now = new Date()): { since: Date; schema?: string | undefined } | undefined {
+  if (args.requested && args.afterDbt !== undefined) throw new UsageError('--requested gates each request on its own dbt build; leave out --after-dbt');
   if (!args.requested) {
     if (args.requestedSinceMs !== undefined) throw new UsageError('--requested-since only applies with --requested');
     if (args.requestsSchema !== undefined) throw new UsageError('--requests-schema only applies with --requested');

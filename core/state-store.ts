@@ -181,7 +181,7 @@ export interface DiffSession {
    *   holds the sync's lock and refuses (PINSYNC_STATE_LOCK_LOST) otherwise: nothing is recorded or applied.
    * - ranges may be acknowledged in any order, and while other calls (reads of later ranges, other
    *   acknowledgements) are pending on the same session: the push keeps several requests in flight and acknowledges
-   *   each as its answer arrives. Ranges of one run never overlap (a replayed one is applied once), and a range never
+   *   each as its answer arrives. Ranges of one run never overlap (a range acknowledged twice before it is applied is applied once), and a range never
    *   acknowledged stays in the next run's diff.
    * Where the membership lives apart from the state tables (the diff inside a warehouse), the same contract holds
    * with the records kept where the membership is: record first, apply idempotently, the next run applies leftovers.

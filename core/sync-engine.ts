@@ -3,9 +3,10 @@
  * Core talks to the warehouse, the state store and Pinterest only through their interfaces.
  *
  * The ordering rules that keep the invariants:
- * - A batch's records enter the stored membership only after Pinterest accepted it, in the same transaction that
- *   records the batch. A kill between the two leaves the state behind Pinterest, never ahead; the next run's diff
- *   re-sends exactly what is missing (replaying ADD/REMOVE of a set is harmless).
+ * - A batch's records are recorded (acked_records) only after Pinterest accepted it, in the same transaction that
+ *   counts the batch, and reach the stored membership in bulk later. A kill between sending and recording leaves the
+ *   state behind Pinterest, never ahead; the next run applies what was recorded, and its diff re-sends exactly what is
+ *   missing (replaying ADD/REMOVE of a set is harmless).
  * - Nothing is sent before the diff is complete and the guardrails have passed.
  * - Adds go before removes so a churned audience never dips (a list below 100 matches turns TOO_SMALL).
  */
@@ -131,7 +132,7 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     phaseStart = performance.now();
     report.reached!.push = true;
     await push(job, sync!, state, session, destination, report, options, logger, progress);
-    // The acknowledged ranges reach the membership in one bulk step (each acknowledgement only recorded its range);
+    // What this run acknowledged reaches the membership in one bulk step (each acknowledgement only recorded its records);
     // an interrupted or failed run gets the same from dispose, or from the next run if this process dies first.
     await session.applyAcknowledged();
     stopIfInterrupted(job, options, report);

@@ -63,9 +63,19 @@ function deviceSql(i: string, salt: string, missingEvery: number, zeroEvery: num
 
 /**
  * A pinsync config that syncs the sample warehouse's subscribers into the emulator at `apiBaseUrl` (the demo's and
- * the benchmark's). Paths are relative to the folder the config is written to.
+ * the benchmarks'). Paths are relative to the folder the config is written to. `query`/`identifiers` replace the
+ * subscribers' query, `destinationExtra` adds lines under the destination (rate limits, maxInFlight).
  */
-export function sampleSyncConfig(opts: { apiBaseUrl: string; syncName: string; audienceName: string; maxRecords?: number; maxRemovePercent?: number }): string {
+export function sampleSyncConfig(opts: {
+  apiBaseUrl: string;
+  syncName: string;
+  audienceName: string;
+  maxRecords?: number;
+  maxRemovePercent?: number;
+  query?: string;
+  identifiers?: string;
+  destinationExtra?: string[];
+}): string {
   return [
     'state: duckdb:state.duckdb',
     'warehouses:',
@@ -77,11 +87,12 @@ export function sampleSyncConfig(opts: { apiBaseUrl: string; syncName: string; a
     `    apiBaseUrl: ${opts.apiBaseUrl}`,
     `    auth: { accessToken: "\${PINTEREST_ACCESS_TOKEN:-${DEFAULT_TOKEN}}" }`,
     ...(opts.maxRecords === undefined ? [] : [`    batch: { maxRecords: ${opts.maxRecords} }`]),
+    ...(opts.destinationExtra ?? []).map((line) => `    ${line}`),
     'syncs:',
     `  - name: ${opts.syncName}`,
     '    warehouse: local',
-    '    query: select email, gaid, idfa from customers where subscribed',
-    '    identifiers: { email: email, gaid: maid, idfa: idfa }',
+    `    query: ${opts.query ?? 'select email, gaid, idfa from customers where subscribed'}`,
+    `    identifiers: ${opts.identifiers ?? '{ email: email, gaid: maid, idfa: idfa }'}`,
     `    audience: { name: ${opts.audienceName} }`,
     ...(opts.maxRemovePercent === undefined ? [] : [`    guardrails: { maxRemovePercent: ${opts.maxRemovePercent} }`]),
     '',

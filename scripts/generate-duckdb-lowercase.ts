@@ -9,11 +9,10 @@
  *
  * Usage: `npx tsx scripts/generate-duckdb-lowercase.ts` (rewrites the file) or `--check` (exit 1 when stale).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDuckDb } from '../connectors/duckdb/open-duckdb.js';
-import { CAPITAL_SIGMA, codePoints, deriveSigmaClasses, hex, MAX_CODE_POINT } from './js-unicode-classes.js';
+import { CAPITAL_SIGMA, codePoints, deriveSigmaClasses, hex, MAX_CODE_POINT , writeOrCheckGenerated } from './js-unicode-classes.js';
 
 export const UNICODE_SQL_FILE = fileURLToPath(new URL('../sql/duckdb/normalize-unicode-v1.sql', import.meta.url));
 
@@ -222,20 +221,6 @@ export async function generateUnicodeSql(): Promise<string> {
   }
 }
 
-async function main(): Promise<void> {
-  const text = await generateUnicodeSql();
-  if (process.argv.includes('--check')) {
-    const current = readFileSync(UNICODE_SQL_FILE, 'utf8');
-    if (current !== text) {
-      console.error(`${UNICODE_SQL_FILE} is stale: run npx tsx scripts/generate-duckdb-lowercase.ts`);
-      process.exit(1);
-    }
-    return;
-  }
-  writeFileSync(UNICODE_SQL_FILE, text);
-  console.log(`wrote ${UNICODE_SQL_FILE}`);
-}
-
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
+  await writeOrCheckGenerated(UNICODE_SQL_FILE, generateUnicodeSql, 'scripts/generate-duckdb-lowercase.ts');
 }

@@ -11,9 +11,8 @@
  *
  * Usage: `npx tsx scripts/generate-postgres-normalize.ts` (rewrites the file) or `--check` (exit 1 when stale).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CAPITAL_SIGMA, codePoints, deriveSigmaClasses, hex, MAX_CODE_POINT } from './js-unicode-classes.js';
+import { CAPITAL_SIGMA, codePoints, deriveSigmaClasses, hex, MAX_CODE_POINT , writeOrCheckGenerated } from './js-unicode-classes.js';
 
 export const POSTGRES_UNICODE_SQL_FILE = fileURLToPath(new URL('../sql/postgres/normalize-unicode-v1.sql', import.meta.url));
 
@@ -213,20 +212,6 @@ export function generatePostgresUnicodeSql(): string {
   return renderPostgresUnicodeSql(derivePostgresUnicodeTables());
 }
 
-function main(): void {
-  const text = generatePostgresUnicodeSql();
-  if (process.argv.includes('--check')) {
-    const current = readFileSync(POSTGRES_UNICODE_SQL_FILE, 'utf8');
-    if (current !== text) {
-      console.error(`${POSTGRES_UNICODE_SQL_FILE} is stale: run npx tsx scripts/generate-postgres-normalize.ts`);
-      process.exit(1);
-    }
-    return;
-  }
-  writeFileSync(POSTGRES_UNICODE_SQL_FILE, text);
-  console.log(`wrote ${POSTGRES_UNICODE_SQL_FILE}`);
-}
-
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main();
+  await writeOrCheckGenerated(POSTGRES_UNICODE_SQL_FILE, generatePostgresUnicodeSql, 'scripts/generate-postgres-normalize.ts');
 }

@@ -1,7 +1,9 @@
 /**
  * What the SQL generators (generate-duckdb-lowercase.ts, generate-postgres-normalize.ts) ask Node about every code
- * point in the same way: the code points to visit, and the classes JavaScript's Final_Sigma rule depends on.
+ * point in the same way: the code points to visit, the classes JavaScript's Final_Sigma rule depends on, and the
+ * write-or-check command line.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 
 /** Highest Unicode code point. */
 export const MAX_CODE_POINT = 0x10ffff;
@@ -61,4 +63,21 @@ export function deriveSigmaClasses(from = 0): { cased: number[]; caseIgnorable: 
     if (isIgnorable) caseIgnorable.push(cp);
   }
   return { cased, caseIgnorable };
+}
+
+/**
+ * A generator's command line: `--check` exits 1 when `file` differs from `render()` (stale), otherwise `file` is
+ * rewritten. `script` names the generator in the message.
+ */
+export async function writeOrCheckGenerated(file: string, render: () => string | Promise<string>, script: string): Promise<void> {
+  const text = await render();
+  if (process.argv.includes('--check')) {
+    if (readFileSync(file, 'utf8') !== text) {
+      console.error(`${file} is stale: run npx tsx ${script}`);
+      process.exit(1);
+    }
+    return;
+  }
+  writeFileSync(file, text);
+  console.log(`wrote ${file}`);
 }

@@ -1,7 +1,7 @@
 /** `pinsync alerts test [-c FILE]`: sends a test event to every alert channel and says which ones received it. */
 import { alertRequest, channelLabel, type DeliverAlert } from '../../core/alerts/alert-request.js';
 import { testAlertPayload } from '../../core/alerts/test-alert.js';
-import { EXIT, PinsyncError } from '../../core/errors.js';
+import { EXIT, exitCodeOf } from '../../core/errors.js';
 import { alertDeliverer } from '../../connectors/alerts/deliver-alert.js';
 import type { CliIo } from '../cli-io.js';
 import { configLabel, loadCliConfig } from '../config-source.js';
@@ -39,6 +39,6 @@ export async function alertsTestCommand(args: AlertsTestArgs, io: CliIo, deliver
     return outcomes.every((o) => o.outcome.ok) ? EXIT.ok : EXIT.syncFailed;
   } catch (err) {
     reportCommandError(err, io);
-    return err instanceof PinsyncError ? err.exitCode : EXIT.syncFailed;
+    return exitCodeOf(err);
   }
 }

@@ -23,21 +23,7 @@ import { colorAllowed } from '../output/ansi.js';
 import { createLogger } from '../output/create-logger.js';
 import { reportCommandError } from '../report-command-error.js';
 import { runSyncs } from '../run-syncs.js';
-
-/** Default `--concurrency`: two runs at a time keep one slow sync from holding every other one back. */
-export const DEFAULT_CONCURRENCY = 2;
-/** Default `--shutdown-timeout` in seconds: long enough for a batch in flight, under Kubernetes' usual grace period once raised. */
-export const DEFAULT_SHUTDOWN_TIMEOUT_S = 120;
-/** Default `--health-host`: metrics and health stay on this machine unless the user opens them (a pod IP, 0.0.0.0). */
-export const DEFAULT_HEALTH_HOST = '127.0.0.1';
-/** Default `--max-consecutive-failures`: one or two failures are often transient (a warehouse restart); four in a row are not. */
-export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 3;
-/**
- * The interval the README recommends for `--poll-requests` (it is off unless given): 5 minutes keeps an audience
- * within minutes of its dbt build, and costs one small query per requests table per poll (on BigQuery the 10 MB
- * minimum billed: 288 polls, about 2.9 GB a day).
- */
-export const RECOMMENDED_POLL_REQUESTS_S = 300;
+import { DEFAULT_HEALTH_HOST, DEFAULT_MAX_CONSECUTIVE_FAILURES } from './schedule-defaults.js';
 
 export interface ScheduleArgs {
   /** Config file path. */
@@ -102,7 +88,9 @@ export async function scheduleCommand(args: ScheduleArgs, io: CliIo, hooks: Sche
     const starts = await state.use(async (store) => {
       for (const name of destinations) await assertPinterestAuthorized(config, name, store, { destinationName: name, configPath: args.config });
       // Failure streaks continue across restarts, as the alerts count them: a restart must not hide a failing sync.
-      metrics.seedFromHistory(await store.listRuns({ syncNames: served.map((s) => s.name), limit: 50 * served.length }));
+      // Per sync: one window shared by all would let a sync that runs every few minutes push a daily one's runs out.
+      const history = await Promise.all(served.map((s) => store.listRuns({ syncNames: [s.name], limit: 50 })));
+      metrics.seedFromHistory(history.flat());
       return lastRunStarts(
         store,
         scheduled.map((s) => s.name),

@@ -29,7 +29,7 @@ export interface HealthServer {
 }
 
 /** What /healthz answers. */
-export interface HealthBody {
+interface HealthBody {
   /** `ok` (200), `failing` or `stopping` (503). */
   status: 'ok' | 'failing' | 'stopping';
   /** Syncs past the threshold, with their streak. */
@@ -39,7 +39,7 @@ export interface HealthBody {
 }
 
 /** Judges health from the metrics' failure streaks. */
-export function healthOf(metrics: PinsyncMetrics, maxConsecutiveFailures: number, running: boolean): HealthBody {
+function healthOf(metrics: PinsyncMetrics, maxConsecutiveFailures: number, running: boolean): HealthBody {
   const failing = [...metrics.consecutiveFailures()].filter(([, n]) => n > maxConsecutiveFailures).map(([sync, n]) => ({ sync, consecutiveFailures: n }));
   const status = !running ? 'stopping' : failing.length > 0 ? 'failing' : 'ok';
   return { status, failing, maxConsecutiveFailures };

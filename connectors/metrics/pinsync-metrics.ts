@@ -13,7 +13,7 @@ import type { RunRecord } from '../../core/state-store.js';
 import type { RunStatus, SyncReport } from '../../core/sync-report.js';
 
 /** Seconds; from a quick incremental run to an hour-long first upload of a large audience. */
-export const RUN_DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600];
+const RUN_DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 
 // The same rule the alerts use (core/alerts/alert-events.ts): a failure or a guardrail stop extends a streak, a success
 // ends it, and an interrupted run (someone stopped it) does neither.

@@ -16,7 +16,6 @@ export async function hasPendingAcknowledgements(db: Kysely<StateDatabase>, sync
 
 /** How many records the pending acknowledgements add to and take from the stored membership (replays once). */
 export async function pendingMembershipChange(db: Kysely<StateDatabase>, syncId: number): Promise<{ adds: number; removes: number }> {
-  if (!(await hasPendingAcknowledgements(db, syncId))) return { adds: 0, removes: 0 };
   const { rows } = await sql<{ op: string; n: number | string | bigint }>`
     SELECT op, count(DISTINCT h) AS n FROM acked_records WHERE sync_id = ${syncId} GROUP BY op`.execute(db);
   const count = (op: string) => Number(rows.find((r) => r.op === op)?.n ?? 0);
@@ -33,10 +32,12 @@ export function acknowledgedMembershipSql(syncId: number, pending: boolean, tabl
   const id = Number(syncId);
   const membership = tables.membership ?? 'membership';
   const acked = tables.acked ?? 'acked_records';
-  const stored = `SELECT h, family FROM ${membership} WHERE sync_id = ${id}`;
+  const stored = `SELECT h, family FROM ${membership} m WHERE sync_id = ${id}`;
   if (!pending) return `(${stored})`;
+  // NOT EXISTS, not NOT IN: Postgres runs NOT IN (subquery) as a hash only while it fits in work_mem, and otherwise
+  // rescans the subquery for every member.
   return (
-    `(${stored} AND h NOT IN (SELECT h FROM ${acked} WHERE sync_id = ${id} AND op = 'REMOVE') ` +
+    `(${stored} AND NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.sync_id = ${id} AND a.op = 'REMOVE' AND a.h = m.h) ` +
     `UNION ALL SELECT DISTINCT h, family FROM ${acked} WHERE sync_id = ${id} AND op = 'ADD')`
   );
 }

@@ -19,7 +19,7 @@ export const STATE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', file: 'state-schema-v1' },
   { version: 2, name: 'adoption-and-leases', file: 'state-schema-v2' },
   { version: 3, name: 'lock-backends', file: 'state-schema-v3' },
-  { version: 4, name: 'acknowledged-ranges', file: 'state-schema-v4' },
+  { version: 4, name: 'acknowledged-records', file: 'state-schema-v4' },
   { version: 5, name: 'dbt-requests', file: 'state-schema-v5' },
 ];
 

@@ -84,22 +84,34 @@ export function cleanText(text: string, secrets: readonly string[]): string {
   return scrubbed.length > MAX_TEXT ? `${scrubbed.slice(0, MAX_TEXT)}… (truncated; \`pinsync runs\` has the full text)` : scrubbed;
 }
 
-/** A `warning` about a scheduler tick skipped because the sync's previous run was still going. */
-export function skippedTickPayload(skip: { sync: string; tick: Date; skippedTotal: number }): AlertPayload {
-  const at = skip.tick.toISOString();
+/** A payload about no run: zero counts, no list or error (a skipped tick, `pinsync alerts test`). */
+export function runlessPayload(p: { event: AlertPayload['event']; sync: string; status: AlertPayload['status']; at: Date; warnings: string[]; hint: string }): AlertPayload {
+  const at = p.at.toISOString();
   return {
-    event: 'warning',
-    sync: skip.sync,
+    event: p.event,
+    sync: p.sync,
     runId: null,
-    status: 'running',
+    status: p.status,
     startedAt: at,
     finishedAt: at,
     counts: { adds: 0, removes: 0, plannedAdds: 0, plannedRemoves: 0, rejected: {} },
     customerListId: null,
     audienceId: null,
     error: null,
-    warnings: [`skipped the ${at} run of ${skip.sync}: its previous run is still running (${skip.skippedTotal} skipped so far)`],
+    warnings: p.warnings,
     consecutiveFailures: 0,
-    hint: `a run outlasts the schedule's interval: space the schedule out, or look at \`pinsync runs --sync ${skip.sync}\` for why runs got slower`,
+    hint: p.hint,
   };
+}
+
+/** A `warning` about a scheduler tick skipped because the sync's previous run was still going. */
+export function skippedTickPayload(skip: { sync: string; tick: Date; skippedTotal: number }): AlertPayload {
+  return runlessPayload({
+    event: 'warning',
+    sync: skip.sync,
+    status: 'running',
+    at: skip.tick,
+    warnings: [`skipped the ${skip.tick.toISOString()} run of ${skip.sync}: its previous run is still running (${skip.skippedTotal} skipped so far)`],
+    hint: `a run outlasts the schedule's interval: space the schedule out, or look at \`pinsync runs --sync ${skip.sync}\` for why runs got slower`,
+  });
 }

@@ -2,13 +2,14 @@
  * A one-line next step for an alert, from the run's error code: the person paged at 3 a.m. should know which
  * command to run first without reading pinsync's source.
  */
+import { DBT_GATE_CODE } from '../dbt/gate-report.js';
 import type { SyncReport } from '../sync-report.js';
 
 /** The fix to try first for a report's outcome, or undefined when it succeeded without warnings. */
 export function fixHint(report: Pick<SyncReport, 'sync' | 'status' | 'error' | 'warnings'>): string | undefined {
   const only = `--sync ${report.sync}`;
   const code = report.error?.code ?? '';
-  if (code === 'PINSYNC_DBT_GATE') return 'fix the dbt model or its failing tests, rebuild it, then run `pinsync sync --after-dbt` again';
+  if (code === DBT_GATE_CODE) return 'fix the dbt model or its failing tests, rebuild it, then run `pinsync sync --after-dbt` again';
   if (report.status === 'guardrail') {
     return `review the change with \`pinsync plan ${only}\`; if it is intended, run \`pinsync sync ${only} --force\` (or raise guardrails.maxRemovePercent)`;
   }

@@ -8,10 +8,15 @@ import { REDACTED, redactConfig } from '../config/redact-config.js';
 // Too short to be a credential and too likely to occur in ordinary text (`postgres://u:pw@...` with pw = "x").
 const MIN_SECRET_LENGTH = 4;
 
-/** Every secret value in `config` (tokens, client secrets, passwords, webhook secrets and Slack URLs, URL passwords). */
+/**
+ * Every secret value in `config` (tokens, client secrets, passwords, webhook secrets, Slack URLs, URL passwords) and
+ * every alert channel's URL: a generic webhook's URL often carries its token in the path (Discord, Teams, Zapier).
+ */
 export function secretValues(config: unknown): string[] {
   const found = new Set<string>();
   walk(config, redactConfig(config), found);
+  const alerts = (config as { alerts?: unknown } | null)?.alerts;
+  if (Array.isArray(alerts)) for (const channel of alerts) if (typeof (channel as { url?: unknown })?.url === 'string') found.add((channel as { url: string }).url);
   return [...found].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
 }
 

@@ -1,8 +1,8 @@
 /**
  * Hooks into one runSyncs call, so a scheduler, metrics or a progress display can follow a run without the
  * application layer knowing about them. Every hook is optional. The awaited ones (runStart, syncReport, runEnd) may
- * throw: runStart throwing stops the run before the state is opened or anything is read (the CLI refuses an
- * unwritable --out that way); batchAcknowledged is called inside the push and must be cheap and not throw.
+ * throw: runStart throwing stops the run before any sync reads its source or anything is sent (the CLI refuses an
+ * unwritable --out that way; with --if-due or --requested the state has been read by then); batchAcknowledged is called inside the push and must be cheap and not throw.
  */
 import type { SkippedSync } from '../dbt/prepare-dbt-syncs.js';
 import type { SyncReport } from '../sync-report.js';
@@ -12,7 +12,7 @@ import type { RunSyncsResult } from './run-syncs-result.js';
 export interface RunStartEvent {
   /** The syncs that will run or be reported as stopped by the dbt gate, in order. */
   syncs: readonly string[];
-  /** The selected syncs left out (dbt gate, --if-due), in order. */
+  /** The selected syncs left out (dbt gate, --if-due, --requested), in order. */
   skipped: readonly SkippedSync[];
   /** plan / --dry-run. */
   dryRun: boolean;
@@ -27,7 +27,7 @@ export interface BatchAcknowledgedEvent {
 }
 
 export interface RunObserver {
-  /** Before the state is opened for the run; throwing stops the run. */
+  /** Before any sync runs (with --if-due/--requested, after the state was read); throwing stops the run. */
   runStart?(event: RunStartEvent): void | Promise<void>;
   /** A sync is about to read its source (not called for dbt-stopped syncs). */
   syncStart?(event: { sync: string }): void;

@@ -79,6 +79,10 @@ export async function runSyncs(
     return warehouse;
   };
   try {
+    // Before anything is opened or read: a usage error never leaves a state file behind.
+    if (options.requested !== undefined && options.afterDbt !== undefined) {
+      throw new UsageError('--requested gates each request on its own dbt build; leave out --after-dbt');
+    }
     const selected = selectSyncsFor(config, selection);
     // dbt first: an unknown model or stale artifacts stop the command (exit 2) before credentials or state are touched.
     let prepared = prepareDbtSyncs(config, selected, {
@@ -96,7 +100,6 @@ export async function runSyncs(
     // --requested reads the handled requests from the state and the requests from the syncs' warehouses.
     let requestKeys: Map<string, string[]> | undefined;
     if (options.requested !== undefined) {
-      if (options.afterDbt !== undefined) throw new UsageError('--requested gates each request on its own dbt build; leave out --after-dbt');
       state ??= options.state ?? (await runtime.openState(config, { planOnly: dryRun }));
       const requested = await keepRequestedSyncs(
         config,

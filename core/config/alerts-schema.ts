@@ -16,7 +16,7 @@ export type AlertEvent = (typeof ALERT_EVENTS)[number];
 export const DEFAULT_ALERT_EVENTS: readonly AlertEvent[] = ['failed', 'guardrail', 'recovered'];
 
 /** How long one channel's delivery (every retry included) may take, by default. */
-export const DEFAULT_ALERT_TIMEOUT_SECONDS = 10;
+const DEFAULT_ALERT_TIMEOUT_SECONDS = 10;
 
 const eventName = z.enum(ALERT_EVENTS, { error: `must be one of ${ALERT_EVENTS.join(', ')}` });
 
@@ -30,7 +30,7 @@ const repeat = z.enum(['first', 'every'], { error: 'must be first (one alert per
 
 const timeoutSeconds = numeric(int(1, 300).default(DEFAULT_ALERT_TIMEOUT_SECONDS));
 
-export const slackAlertSchema = z.strictObject({
+const slackAlertSchema = z.strictObject({
   type: z.literal('slack'),
   // A Slack incoming-webhook URL is itself the credential: redactConfig hides it and logs never show it.
   webhookUrl: text(httpUrl()),
@@ -39,7 +39,7 @@ export const slackAlertSchema = z.strictObject({
   timeoutSeconds,
 });
 
-export const webhookAlertSchema = z.strictObject({
+const webhookAlertSchema = z.strictObject({
   type: z.literal('webhook'),
   url: text(httpUrl()),
   secret: requiredText().pipe(z.string().min(16, { error: 'must be at least 16 characters: it is the HMAC key receivers verify signatures with' })),
@@ -54,7 +54,3 @@ export const alertsSchema = z.array(alertChannelSchema, { error: 'must be a list
 
 /** One validated `alerts[]` entry, defaults filled in. */
 export type AlertChannelConfig = z.output<typeof alertChannelSchema>;
-/** `type: slack`. */
-export type SlackAlertConfig = z.output<typeof slackAlertSchema>;
-/** `type: webhook`. */
-export type WebhookAlertConfig = z.output<typeof webhookAlertSchema>;

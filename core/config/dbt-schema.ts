@@ -12,7 +12,7 @@ export const DEFAULT_DBT_TARGET = 'target';
  * Who owns the exposures `pinsync dbt exposures` writes. dbt requires an owner with a name or an email, so the
  * command falls back to `{ name: pinsync }` when the config names none.
  */
-export const dbtOwnerSchema = z
+const dbtOwnerSchema = z
   .strictObject({
     name: optionalText(),
     email: optionalText(),

@@ -17,10 +17,10 @@ const TABLE_PART = String.raw`(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+"|` + '`[^
 export const TABLE_PATTERN = new RegExp(`^${TABLE_PART}(?:\\.${TABLE_PART}){0,2}$`);
 
 /** A dbt model as `ref()` names it: `name`, or `package.name` when two packages define the name. */
-export const MODEL_PATTERN = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?$/;
+const MODEL_PATTERN = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?$/;
 
 /** Sync tags: no spaces, commas or colons, which `--select tag:T` syntax gives a meaning. */
-export const TAG_PATTERN = /^[A-Za-z0-9_.-]+$/;
+const TAG_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 const VALID_TYPES_TEXT = `${IDENTIFIER_TYPES.join(', ')}, or the aliases ${Object.entries(IDENTIFIER_TYPE_ALIASES)
   .map(([alias, type]) => `${alias} (= ${type})`)

@@ -145,10 +145,12 @@ export class DbtGate {
 function quote(result: DbtRunResult): string {
   const message = result.message?.replace(/\s+/g, ' ').trim();
   if (!message) return result.failures ? ` (${result.failures} failing rows)` : '';
-  const text = message.length > MESSAGE_CHARS ? `${message.slice(0, MESSAGE_CHARS)}…` : message;
-  return `: ${scrubErrorText(text)}`;
+  // Scrubbed before it is shortened: a cut through a quoted value would leave a piece no pattern recognizes.
+  const scrubbed = scrubErrorText(message);
+  return `: ${scrubbed.length > MESSAGE_CHARS ? `${scrubbed.slice(0, MESSAGE_CHARS)}…` : scrubbed}`;
 }
 
-function shortId(id: string | null | undefined): string {
+/** The first 8 characters of a dbt invocation id, for messages. */
+export function shortId(id: string | null | undefined): string {
   return id ? id.slice(0, 8) : '(unknown)';
 }

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import type { HandledRequest, StateStore } from '../state-store.js';
 import type { SyncReport } from '../sync-report.js';
 import type { Warehouse } from '../warehouse.js';
-import { DbtGate } from './dbt-gate.js';
+import { DbtGate, shortId } from './dbt-gate.js';
 import { dbtTargetDir, manifestPathOf } from './dbt-paths.js';
 import { dbtGateReport } from './gate-report.js';
 import { type DbtManifest, readManifest } from './manifest.js';
@@ -218,7 +218,7 @@ export async function pollSyncRequests(warehouse: Warehouse, table: string, sync
     }
   } catch (err) {
     // No table yet: no model with the post-hook has been built since the package was added. Not an error.
-    if (err instanceof WarehouseError && MISSING_TABLE.test(err.message)) {
+    if (err instanceof WarehouseError && isMissingRequestsTable(err.message, table)) {
       logger.info(`no dbt sync requests yet: ${table} does not exist (it is created by the first build of a model with the pinsync.request_sync() post-hook)`);
       return [];
     }
@@ -230,6 +230,17 @@ export async function pollSyncRequests(warehouse: Warehouse, table: string, sync
 // DuckDB "Table with name … does not exist", Postgres "relation … does not exist", Snowflake "… does not exist or not
 // authorized", BigQuery "Not found: Table/Dataset …".
 const MISSING_TABLE = /does not exist|not found/i;
+
+/**
+ * Whether the error says the requests table (or its schema/dataset) is missing, not something else that "does not
+ * exist": a misnamed database or role must fail the poll, not read as "no requests yet".
+ */
+function isMissingRequestsTable(message: string, table: string): boolean {
+  if (!MISSING_TABLE.test(message)) return false;
+  const text = message.toLowerCase();
+  const names = table.split('.').slice(-2).map((part) => part.replace(/[`"]/g, '').toLowerCase());
+  return names.some((name) => text.includes(name));
+}
 
 function toDate(cell: unknown): Date {
   if (cell instanceof Date) return cell;
@@ -258,6 +269,3 @@ function gateFor(manifest: DbtManifest, runResultsPath: string, invocation: stri
   return manifest.metadata.invocation_id === invocation ? 'running' : undefined;
 }
 
-function shortId(id: string): string {
-  return id.slice(0, 8);
-}

@@ -30,7 +30,7 @@ export function parseSchedule(expression: string, timezone?: string): CronSchedu
 }
 
 /** Throws when `timezone` is not an IANA zone name this Node knows (croner would only fail at the first tick). */
-export function assertTimeZone(timezone: string): void {
+function assertTimeZone(timezone: string): void {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
   } catch {

@@ -159,11 +159,6 @@ export class Scheduler {
     return this.runsStarted;
   }
 
-  /** Syncs running now. */
-  get runningSyncs(): string[] {
-    return [...this.running.keys()];
-  }
-
   /** Syncs due and waiting to start (at start-up: the ones due at once). */
   get queuedSyncs(): string[] {
     return this.queue.map((e) => e.name);

@@ -183,4 +183,11 @@ describe('secretValues', () => {
     expect(found).not.toContain('require');
     expect(found).not.toContain('svc');
   });
+
+  it('counts a generic webhook URL as a secret: Discord, Teams and Zapier hooks carry their token in the path', () => {
+    const config = minimalConfig();
+    const hook = 'https://discord.com/api/webhooks/123456/tokenPart-XyZ';
+    config.alerts = [{ type: 'webhook', url: hook, secret: SECRET }];
+    expect(secretValues(parse(config))).toContain(hook);
+  });
 });

@@ -55,6 +55,18 @@ describe('dbt 1.7.9 snowflake, a clean build', () => {
     expect(gate.verdict(`${SF}stg_routes`).action).toBe('sync');
   });
 
+  it('a long dbt message quoting a value is scrubbed before it is shortened: no part of the email survives', async () => {
+    // The email sits across the 300-character cut: shortened first, "alice@ex…" would no longer look like an email.
+    const message = `Database Error in test x: ${'y'.repeat(247)} Got value 'alice.marker@example.com' in column email`;
+    const gate = await gateOf(FIXTURE.snowflakeBuild, ({ runResults }) => {
+      Object.assign(resultOf(runResults, 'test.airline_analytics.unique_stg_airlines_airline_id.bf5e1d1f73'), { status: 'error', message });
+    });
+    const verdict = gate.verdict(`${SF}stg_airlines`);
+    expect(verdict.action).toBe('block');
+    const text = JSON.stringify(verdict);
+    expect(text).not.toMatch(/alice|marker|example\.com/);
+  });
+
   it('a test that errored stops it too; without a message the failing row count is given', async () => {
     const gate = await gateOf(FIXTURE.snowflakeBuild, ({ runResults }) => {
       Object.assign(resultOf(runResults, 'test.airline_analytics.not_null_stg_routes_route_id.bff549db32'), { status: 'error', message: null, failures: 2 });

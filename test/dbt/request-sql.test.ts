@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { escapeIdentifier } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDuckDb } from '../../connectors/duckdb/open-duckdb.js';
+import { WarehouseError } from '../../core/errors.js';
+import { silentLogger } from '../../core/logger.js';
+import type { Warehouse } from '../../core/warehouse.js';
 import { DuckDbWarehouse } from '../../connectors/warehouses/duckdb/duckdb-warehouse.js';
 import { PostgresWarehouse } from '../../connectors/warehouses/postgres/postgres-warehouse.js';
 import { REQUEST_COLUMNS, REQUESTS_TABLE, requestSyncStatements } from '../../core/dbt/request-sql.js';
@@ -131,5 +134,25 @@ describe('the dbt macro and the TS rendering', () => {
     // the schema var and its default match what pinsync polls by default
     expect(macro).toContain("var('pinsync_schema', 'pinsync')");
     expect(readFileSync(fileURLToPath(new URL('../../dbt/pinsync/dbt_project.yml', import.meta.url)), 'utf8')).toMatch(/^name: pinsync$/m);
+  });
+});
+
+describe('pollSyncRequests when the warehouse says something does not exist', () => {
+  const failing = (message: string) =>
+    ({
+      async *read() {
+        throw new WarehouseError('PINSYNC_WAREHOUSE_QUERY', message);
+      },
+    }) as unknown as Warehouse;
+  const table = '"analytics"."pinsync"."sync_requests"';
+
+  it('reads a missing requests table (or schema) as "no requests yet"', async () => {
+    await expect(pollSyncRequests(failing('Catalog Error: Table with name sync_requests does not exist!'), table, 's', new Date(0), silentLogger)).resolves.toEqual([]);
+    await expect(pollSyncRequests(failing('Not found: Dataset project:pinsync was not found'), table, 's', new Date(0), silentLogger)).resolves.toEqual([]);
+  });
+
+  it('fails on anything else that does not exist: a misnamed database or role is not "no requests"', async () => {
+    await expect(pollSyncRequests(failing('database "analytcs" does not exist'), table, 's', new Date(0), silentLogger)).rejects.toThrow(/analytcs/);
+    await expect(pollSyncRequests(failing('role "reporter" does not exist'), table, 's', new Date(0), silentLogger)).rejects.toThrow(/reporter/);
   });
 });

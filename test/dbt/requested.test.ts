@@ -5,6 +5,7 @@
  * `--requested` runs nothing; a request whose build's run_results.json is at hand goes through the dbt test gate.
  */
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openDuckDb } from '../../connectors/duckdb/open-duckdb.js';
 import { DuckDbStateStore } from '../../connectors/state/duckdb/duckdb-state-store.js';
@@ -164,9 +165,11 @@ describe('sync --requested', () => {
 
   it('refuses --requested with --after-dbt, and --requested-since without --requested (exit 2)', async () => {
     const fx = await project();
-    const both = await fx.cli(['sync', '--requested', '--after-dbt']);
+    const both = await fx.cli(['sync', '--requested', '--after-dbt', '--if-due']);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/leave out --after-dbt/);
+    // Refused before anything was opened: no state file left behind.
+    expect(existsSync(fx.statePath)).toBe(false);
     const since = await fx.cli(['sync', '--requested-since', '2d']);
     expect(since.code).toBe(2);
     expect(since.stderr).toMatch(/--requested-since only applies with --requested/);

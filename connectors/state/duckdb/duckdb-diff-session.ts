@@ -126,7 +126,7 @@ export class DuckDbDiffSession implements DiffSession {
   }
 
   /**
-   * The acknowledged membership's digests as a plan must see them: the stored rows, plus the recorded ranges of a
+   * The acknowledged membership's digests as a plan must see them: the stored rows, plus the acknowledged records of a
    * killed run that the next sync applies before it diffs (a plan changes nothing, so it reads them as applied).
    */
   private async acknowledgedRelation(): Promise<string> {

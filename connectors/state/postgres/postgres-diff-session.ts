@@ -74,7 +74,7 @@ export class PostgresDiffSession implements DiffSession {
     this.vars = { syncId: String(syncId), membership: `${pg.escapeIdentifier(schema)}.membership`, acked: `${pg.escapeIdentifier(schema)}.acked_records` };
   }
 
-  /** For a plan when a killed run left ranges to apply: the membership as it will be once they are applied. */
+  /** For a plan when a killed run left acknowledged records to apply: the membership as it will be once they are. */
   private planMembership: string | undefined;
 
   static async create(opts: PostgresDiffSessionOptions): Promise<PostgresDiffSession> {

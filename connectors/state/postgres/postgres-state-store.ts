@@ -167,14 +167,16 @@ export class PostgresStateStore extends KyselyStateStore {
   /**
    * Refuses (throws PINSYNC_STATE_LOCK_LOST) unless this store still holds `syncName`'s lock, checked on the
    * server inside `trx`: our lock backend holds the advisory lock and the row is still ours. Called first by an
-   * acknowledgement, so a runner whose lock connection dropped never applies a batch.
+   * acknowledgement and by the bulk application of recorded batches, so a runner whose lock connection dropped never
+   * records or applies one.
    */
   async verifyLock(syncName: string, trx: Transaction<StateDatabase>): Promise<void> {
     const lock = this.held.get(syncName);
     const lost = (why: string) =>
       new StateError(
         'PINSYNC_STATE_LOCK_LOST',
-        `sync ${syncName} ${why} on the state ${this.where}, so the batch Pinterest just accepted is not recorded: ` +
+        `sync ${syncName} ${why} on the state ${this.where}, so nothing more is recorded or applied to its membership ` +
+          '(a batch Pinterest just accepted stays unrecorded; batches already recorded stay recorded for the next run): ' +
           'another runner may own the sync now. Run the sync again: it sends what is not recorded (adding or removing a record twice is harmless). ' +
           'If this repeats, check the network to the database and that no transaction-pooling proxy sits in between',
       );
