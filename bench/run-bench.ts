@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --rows N] [--state postgres|postgres://...] [--first-sync paced|unpaced] [--no-naive]
- * [--runtime js|tsx] [--dir PATH] [--warehouse FILE]`: pinsync against the floor DuckDB sets for the same work and
+ * [--runtime js|tsx] [--dir PATH] [--warehouse FILE] [--diff-warehouse]`: pinsync against the floor DuckDB sets for the same work and
  * against a naive Python script, and with `--state` the same phases on a Postgres state beside the DuckDB state's.
  * 100M rows: `PINSYNC_STATE_MEMORY_LIMIT=2GB` (DuckDB cannot aggregate 113M distinct keys in less) and a `--warehouse`
  * generated once beforehand (`bench-phase.ts generate N` in an empty folder).
@@ -26,6 +26,9 @@
  * `tsc` compiles the phase scripts and everything they import into node_modules/.cache/pinsync-bench, incrementally,
  * before the first phase); `--runtime tsx` runs the TypeScript through tsx as before, whose loader hooks and
  * transpiling cost a 1M plan ~0.8 s of CPU that no user pays.
+ *
+ * `--diff-warehouse` adds the Postgres-warehouse comparison of `diff: warehouse` with `diff: state` at the same size
+ * (bench/bench-planner-postgres.ts: time, bytes received from the warehouse, peak RSS).
  *
  * `--state postgres` (or `--state-pg`) starts a throwaway PostgreSQL on 127.0.0.1 (stopped at the end);
  * `--state postgres://...` uses that server. Then pinsync's first plan/sync and churn plan/sync also run on the
@@ -403,6 +406,15 @@ async function main(): Promise<void> {
     const latency = await runChild([...TSX, join(ROOT, 'bench/bench-latency-suite.ts'), ...process.argv.slice(2)]);
     if (latency.code !== 0) throw new Error(`latency bench failed:\n${latency.stderr}`);
     process.stdout.write(latency.stdout);
+  }
+
+  // Issue 12: diff: warehouse against diff: state on a Postgres warehouse (bench/bench-planner-postgres.ts). Opt-in:
+  // it starts a Postgres server of its own and loads the same number of customers into it.
+  if (process.argv.includes('--diff-warehouse')) {
+    process.stderr.write('bench: diff: warehouse vs diff: state on a Postgres warehouse…\n');
+    const planner = await runChild([...TSX, join(ROOT, 'bench/bench-planner-postgres.ts'), '--records', String(rows)]);
+    if (planner.code !== 0) throw new Error(`diff-warehouse bench failed:\n${planner.stderr}`);
+    process.stdout.write(planner.stdout);
   }
 
   // Pacing: the sustained write rate against the emulator with its rate limiter on (DESIGN §5: >= 90%).

@@ -15,6 +15,8 @@ import { type OptionTable, rejectMisreadOptions } from './reject-misread-options
 const OPTIONAL_VALUE: ReadonlySet<string> = new Set(['after-dbt']);
 
 const FORMATS = ['table', 'json', 'markdown'] as const;
+/** plan and sync also write an HTML page (schedule prints each run's report to a log, where a page makes no sense). */
+const REPORT_FORMATS = [...FORMATS, 'html'] as const;
 
 // Each command's module (and through it the SDKs, the emulator, the OAuth flow, the state copier) is imported only
 // when that command runs: start-up is most of a small command's time (`validate` loaded 550 modules, kysely's 262
@@ -84,14 +86,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       'dry run: query, normalize, hash and diff; report adds/removes/rejects and the guardrail verdict. Sends and stores nothing.',
       (y) =>
         withDbt(withLogs(withSyncs(withConfig(y))))
-          .option('format', { type: 'string', choices: FORMATS, default: 'table' as const, describe: 'report format' })
+          .option('format', { type: 'string', choices: REPORT_FORMATS, default: 'table' as const, describe: 'report format (html: a page to open; needs --out at a terminal)' })
           .option('out', { type: 'string', describe: 'write the report to this file instead of stdout' })
           .option('full-resync', { type: 'boolean', default: false, describe: 'plan a full resync' })
           .option('if-due', { type: 'boolean', default: false, describe: 'only the syncs whose schedule fell due since their last run' }),
       async (a) => {
         const { runSyncs } = await import('./run-syncs.js');
         exitCode = await runSyncs(
-          { config: a.config, sync: a.sync, select: a.select, exclude: a.exclude, afterDbt: a['after-dbt'], includeUnbuilt: a['include-unbuilt'], ifDue: a['if-due'], requested: a.requested, requestedSinceMs: a['requested-since'], requestsSchema: a['requests-schema'], dryRun: true, fullResync: a['full-resync'], force: false, recreate: false, format: a.format as (typeof FORMATS)[number], out: a.out, logLevel: a['log-level'], logJson: a['log-json'] },
+          { config: a.config, sync: a.sync, select: a.select, exclude: a.exclude, afterDbt: a['after-dbt'], includeUnbuilt: a['include-unbuilt'], ifDue: a['if-due'], requested: a.requested, requestedSinceMs: a['requested-since'], requestsSchema: a['requests-schema'], dryRun: true, fullResync: a['full-resync'], force: false, recreate: false, format: a.format as (typeof REPORT_FORMATS)[number], out: a.out, logLevel: a['log-level'], logJson: a['log-json'] },
           io,
         );
       },
@@ -106,11 +108,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           .option('force', { type: 'boolean', default: false, describe: 'send even when a guardrail trips (the report says so)' })
           .option('recreate', { type: 'boolean', default: false, describe: 'the list or audience was deleted on Pinterest: build new ones and send the full membership' })
           .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
-          .option('format', { type: 'string', choices: FORMATS, describe: 'report format (overrides --json)' })
+          .option('format', { type: 'string', choices: REPORT_FORMATS, describe: 'report format (overrides --json; html: a page to open, needs --out at a terminal)' })
           .option('out', { type: 'string', describe: 'write the report to this file instead of stdout' })
           .option('if-due', { type: 'boolean', default: false, describe: 'only the syncs whose schedule fell due since their last run (for cron/CronJob at a short interval)' }),
       async (a) => {
-        const format = (a.format ?? (a.json ? 'json' : 'table')) as (typeof FORMATS)[number];
+        const format = (a.format ?? (a.json ? 'json' : 'table')) as (typeof REPORT_FORMATS)[number];
         const { runSyncs } = await import('./run-syncs.js');
         exitCode = await runSyncs(
           { config: a.config, sync: a.sync, select: a.select, exclude: a.exclude, afterDbt: a['after-dbt'], includeUnbuilt: a['include-unbuilt'], ifDue: a['if-due'], requested: a.requested, requestedSinceMs: a['requested-since'], requestsSchema: a['requests-schema'], dryRun: a['dry-run'], fullResync: a['full-resync'], force: a.force, recreate: a.recreate, format, out: a.out, logLevel: a['log-level'], logJson: a['log-json'] },
@@ -144,15 +146,34 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     )
     .command(
       'runs',
-      'run history: when, counts, API calls, list/audience ids, errors',
+      'run history: when, counts, API calls, list/audience ids, errors (--format html: one page with charts over time)',
       (y) =>
         withSyncs(withConfig(y))
           .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
-          .option('limit', { type: 'number', default: 20, coerce: runLimit, describe: 'most recent runs to show' }),
+          .option('format', { type: 'string', choices: ['table', 'json', 'html'] as const, describe: 'output format (overrides --json); html: a self-contained page with charts over time and each run\'s report' })
+          .option('out', { type: 'string', describe: 'write to this file instead of stdout' })
+          .option('since', { type: 'string', describe: 'only runs started since: an age (90d, 12h, 30m) or a UTC date (2026-10-01)' })
+          .option('limit', { type: 'number', default: 20, coerce: runLimit, describe: 'most recent runs to show (table, json; the html page charts every run since --since)' }),
       async (a) => {
         const { runsCommand } = await import('./commands/runs-command.js');
-        exitCode = await runsCommand({ config: a.config, sync: a.sync, json: a.json, limit: a.limit }, io);
+        exitCode = await runsCommand({ config: a.config, sync: a.sync, json: a.json, limit: a.limit, format: a.format as 'table' | 'json' | 'html' | undefined, out: a.out, since: a.since }, io);
       },
+    )
+    .command(
+      'planner',
+      'diff: warehouse helpers: clean (drop leftover delta tables of killed runs from the planner schema)',
+      (y) =>
+        y
+          .command(
+            'clean',
+            'drop leftover delta tables whose acknowledged batches are all applied (never ones still to apply)',
+            (c) => withSyncs(withConfig(c)).option('json', { type: 'boolean', default: false, describe: 'JSON output' }),
+            async (a) => {
+              const { plannerCleanCommand } = await import('./commands/planner-command.js');
+              exitCode = await plannerCleanCommand({ config: a.config, sync: a.sync, json: a.json }, io);
+            },
+          )
+          .demandCommand(1, 'name a planner command: clean'),
     )
     .command(
       'doctor',

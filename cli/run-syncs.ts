@@ -18,8 +18,8 @@ import { loadCliConfig } from './config-source.js';
 import { colorAllowed } from './output/ansi.js';
 import { createLogger } from './output/create-logger.js';
 import { createProgress } from './output/create-progress.js';
-import { overallExitCode, renderReports } from './output/render-report.js';
-import { prepareReportFile, writeReportFile } from './output/report-file.js';
+import { type ReportFormat, overallExitCode, renderReports } from './output/render-report.js';
+import { checkReportDestination, prepareReportFile, writeReportFile } from './output/report-file.js';
 import { reportCommandError } from './report-command-error.js';
 
 export interface RunSyncsArgs {
@@ -44,7 +44,7 @@ export interface RunSyncsArgs {
   /** --recreate. */
   recreate: boolean;
   /** Report format. */
-  format: 'table' | 'json' | 'markdown';
+  format: ReportFormat;
   /** Write the report to this file instead of stdout. */
   out: string | undefined;
   /** Log level override. */
@@ -82,6 +82,7 @@ export async function runSyncs(args: RunSyncsArgs, io: CliIo, shared: RunSyncsSh
   const cliLogger = createLogger({ level: args.logLevel ?? io.env.PINSYNC_LOG_LEVEL, json: args.logJson, stream: io.stderr, color: colorAllowed(io.stderr, io.env) });
   const logger = shared.quietWhenNothingRan ? quietIdleNotes(cliLogger) : cliLogger;
   try {
+    checkReportDestination(args.format, args.out, io.stdout);
     // Credentials are checked by runSyncs, only for the destinations a real sync writes to: plan needs none.
     const config = shared.config ?? (await loadCliConfig(args.config, io, args.dryRun ? 'plan' : 'sync', { deferCredentials: true }));
     const outFile = args.out === undefined ? undefined : resolve(io.cwd, args.out);

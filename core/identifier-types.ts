@@ -21,6 +21,14 @@ export const REJECT_REASONS = [
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
+/**
+ * Why a whole row was not read, counted beside the identifier reasons in a report's `rejected`: a row of an
+ * explicit-action sync whose action is neither `add` nor `remove` (core/explicit-actions.ts). Kept apart from
+ * REJECT_REASONS, which are outcomes of normalizing one identifier value.
+ */
+export const ROW_REJECT_REASONS = ['invalid_action'] as const;
+export type RowRejectReason = (typeof ROW_REJECT_REASONS)[number];
+
 /** Family a hashed record belongs to once normalized: what Pinterest matches it against. */
 export type IdentifierFamily = 'email' | 'maid' | 'idfa';
 

@@ -5,6 +5,7 @@
  * with its diff (`DiffSession`), one implementation per engine (a DuckDB file by default, or PostgreSQL).
  * Only hashes and counts are ever stored, never raw identifiers.
  */
+import type { ActionDiffCounts, RecordAction } from './explicit-actions.js';
 import type { IdentifierFamily } from './identifier-types.js';
 import type { ColumnStats, DiffCounts, RunStatus, SyncReport } from './sync-report.js';
 
@@ -67,6 +68,16 @@ export interface RunRecord {
   holderGone: boolean;
 }
 
+/** Which runs `StateStore.listRuns` returns (newest first). */
+export interface RunFilter {
+  /** Only these syncs; unset or empty: every sync. */
+  syncNames?: string[];
+  /** Most runs returned; default 50; null: every run that matches (`runs --format html` charts the whole history). */
+  limit?: number | null;
+  /** Only runs that started at or after this time. */
+  since?: Date;
+}
+
 /** Who holds a lock, for the message the second runner sees. */
 export interface LockOwner {
   /** Process id. */
@@ -104,6 +115,26 @@ export interface Acknowledgement {
   customerListId: string;
   /** Set when this batch was the list's creation. */
   createdList: boolean;
+}
+
+/**
+ * A batch of a `diff: warehouse` run that Pinterest accepted: a position range of that run's delta table in the
+ * warehouse's planner schema. Recorded in the state in the transaction that counts the batch, applied to the
+ * warehouse membership later (idempotently), then forgotten. Until then it counts as acknowledged.
+ */
+export interface PlannerRange {
+  /** Sync the batch belongs to. */
+  syncName: string;
+  /** Run whose delta the range indexes. */
+  runId: number;
+  /** ADD or REMOVE. */
+  op: 'ADD' | 'REMOVE';
+  /** First delta position (inclusive). */
+  start: number;
+  /** Last delta position (exclusive). */
+  end: number;
+  /** The run's delta table in the planner schema (unquoted name). */
+  deltaTable: string;
 }
 
 /** OAuth tokens pinsync refreshed (Pinterest rotates refresh tokens, so the config's copy goes stale). */
@@ -150,8 +181,11 @@ export interface HandledRequest {
 
 /** A staged diff for one run. Temp data disappears with `dispose()` or the process. */
 export interface DiffSession {
-  /** Stage one batch of normalized records (generic path: hashing done in Node). */
-  appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[]): Promise<void>;
+  /**
+   * Stage one batch of normalized records (generic path: hashing done in Node). With `actions` (an explicit-action
+   * sync, one per record) every call of the session must pass them, and the diff must be computed with `explicitActions`.
+   */
+  appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[], actions?: readonly RecordAction[]): Promise<void>;
   /**
    * Present when the engine can run the query, normalize and stage in SQL; returns per-column stats. With
    * `summaryOnly` (a plan with nothing acknowledged) only counts and samples are kept, and the session can only be
@@ -160,9 +194,12 @@ export interface DiffSession {
   ingestPushdown?(query: PushdownQuery, opts: { signal?: AbortSignal; summaryOnly?: boolean }): Promise<{ sourceRows: number; columns: ColumnStats[] }>;
   /**
    * Computes adds/removes against the acknowledged membership and freezes them for `readRange`; with `countsOnly`
-   * (plan) it only counts, which is cheaper, and `readRange` is unavailable.
+   * (plan) it only counts, which is cheaper, and `readRange` is unavailable. With `explicitActions` the staged records
+   * carry their action (core/explicit-actions.ts): adds are the add-records that are not members and not also
+   * removed, removes the remove-records that are members; `actions` then says how the records met the membership.
+   * `fullResync` and `explicitActions` do not combine.
    */
-  computeDiff(opts: { fullResync: boolean; countsOnly?: boolean }): Promise<DiffCounts>;
+  computeDiff(opts: { fullResync: boolean; countsOnly?: boolean; explicitActions?: boolean }): Promise<DiffCounts & { actions?: ActionDiffCounts }>;
   /** Up to `n` hashes from the adds or removes. */
   sample(op: 'ADD' | 'REMOVE', n: number): Promise<string[]>;
   /** Hashes at delta positions [start, end) of the adds or removes. */
@@ -224,7 +261,7 @@ export interface StateStore {
   /** Records how a run ended. */
   finishRun(runId: number, outcome: RunOutcome): Promise<void>;
   /** Recent runs, newest first. */
-  listRuns(filter: { syncNames?: string[]; limit?: number }): Promise<RunRecord[]>;
+  listRuns(filter: RunFilter): Promise<RunRecord[]>;
   /** Tokens stored for a destination (keyed by app and ad account), if any. */
   getTokens(destinationKey: string): Promise<StoredTokens | undefined>;
   /**
@@ -242,6 +279,16 @@ export interface StateStore {
   handledRequests?(keys: readonly string[]): Promise<Set<string>>;
   /** Records requests as handled; a key already recorded keeps its first record (idempotent). */
   markRequestsHandled?(entries: readonly HandledRequest[]): Promise<void>;
+  /**
+   * Records an accepted batch of a `diff: warehouse` run in ONE transaction: its range (PlannerRange), the run's
+   * counters, the batches row and a list the batch created; with losable locks it first proves this runner still
+   * holds the sync's lock. A range recorded twice is kept once. Optional: a store without it cannot host such syncs.
+   */
+  recordPlannerBatch?(range: PlannerRange, ack: Acknowledgement): Promise<void>;
+  /** Recorded planner ranges not yet applied to the warehouse membership, of one sync or (no name) of every sync. */
+  listPlannerRanges?(syncName?: string): Promise<PlannerRange[]>;
+  /** Forgets ranges once the warehouse membership holds them (applied). */
+  forgetPlannerRanges?(ranges: readonly PlannerRange[]): Promise<void>;
   /** Starts a staged diff for a sync (plan or sync). */
   openDiff(syncName: string): Promise<DiffSession>;
   /** Closes the store. */

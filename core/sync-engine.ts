@@ -17,15 +17,17 @@ import { type AudienceDestination, type AudienceInfo, type CustomerListInfo, DES
 import { DestinationError, EXIT, GuardrailError, InterruptedError, PinsyncError, UsageError, exitCodeOf, messageOf } from './errors.js';
 import { evaluateGuardrails } from './guardrails.js';
 import { decideList, type PendingCreate } from './list-adoption.js';
-import { familyOf, REJECT_REASONS, type RejectReason } from './identifier-types.js';
-import { ingestRows } from './ingest-rows.js';
+import { REJECT_REASONS, type RejectReason } from './identifier-types.js';
+import { type IngestResult, ingestRows } from './ingest-rows.js';
+import { actionsReport, actionWarnings, checkActionOptions } from './explicit-actions.js';
+import { listTypeChoice, presentFamilies } from './list-type.js';
 import { type Logger, noProgress, type Progress, silentLogger } from './logger.js';
 import { NORMALIZATION_VERSION } from './normalize/normalization-version.js';
 import { scrubErrorText } from './scrub-error-text.js';
 import type { DiffSession, StateStore, SyncRecord } from './state-store.js';
 import type { SyncJob, SyncOptions } from './sync-job.js';
 import { blankReport, type ColumnStats, type SyncReport } from './sync-report.js';
-import type { Warehouse } from './warehouse.js';
+import type { PlannerDiffSession, Warehouse } from './warehouse.js';
 
 export interface SyncDeps {
   /** Where the rows come from. */
@@ -65,6 +67,7 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
   try {
     let sync = await state.getSync(job.name);
     checkStoredSync(job, sync, options);
+    if (job.actions) checkActionOptions(job, options);
     let listBefore: CustomerListInfo | undefined;
     if (!options.dryRun) {
       if (!deps.destination) throw new UsageError('a sync needs a Pinterest destination');
@@ -88,17 +91,24 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     report.pinterest.customerListId = sync?.customerListId ?? job.audience.customerListId;
     report.pinterest.audienceId = sync?.audienceId ?? job.audience.audienceId;
 
-    if (deps.warehouse.estimateScanBytes) {
+    if (deps.warehouse.estimateScanBytes && !options.staged) {
       report.scanBytes = await deps.warehouse.estimateScanBytes({ sql: job.sql, syncName: job.name, signal: options.signal });
     }
-    session = await state.openDiff(job.name);
-    logger.info({ sync: job.name }, 'reading the warehouse');
+    if (job.diff === 'warehouse') {
+      const planner = await openPlannerDiff(job, deps.warehouse, state, report.runId, options);
+      session = planner;
+      // A `diff: warehouse` sync's membership lives in the warehouse: its size makes the checks the state's makes.
+      if (sync) sync = { ...sync, membershipCount: await planner.membershipCount() };
+      checkStoredSync(job, sync, options);
+    } else session = options.staged?.session ?? (await state.openDiff(job.name));
+    // A staged segment was read with its siblings (core/fan-out/), which logged that read.
+    if (!options.staged) logger.info({ sync: job.name }, 'reading the warehouse');
     progress.start(`${job.name}: reading`);
     phase = 'readMs';
     phaseStart = performance.now();
     // A plan with nothing acknowledged needs only counts and samples: the engine need not keep every hash.
     const summaryOnly = options.dryRun && (sync?.membershipCount ?? 0) === 0;
-    const ingested = await ingest(job, deps.warehouse, session, options, progress, summaryOnly);
+    const ingested = options.staged ?? (await ingest(job, deps.warehouse, session, options, progress, summaryOnly));
     progress.stop();
     report.phases.readMs = Math.round(performance.now() - phaseStart);
     phase = 'diffMs';
@@ -106,12 +116,21 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     report.sourceRows = ingested.sourceRows;
     report.columns = ingested.columns;
     report.rejected = sumRejected(ingested.columns);
+    const actionRows = 'actions' in ingested ? ingested.actions : undefined;
+    if (actionRows && actionRows.invalidRows > 0) report.rejected.invalid_action = actionRows.invalidRows;
     report.reached!.read = true;
 
-    report.diff = await session.computeDiff({ fullResync: options.fullResync, countsOnly: options.dryRun });
+    const { actions: actionDiff, ...diff } = await session.computeDiff({ fullResync: options.fullResync, countsOnly: options.dryRun, ...(job.actions && { explicitActions: true }) });
+    report.diff = diff;
+    if (job.actions) {
+      report.actions = actionsReport(job.actions.column, actionRows, actionDiff);
+      report.warnings.push(...actionWarnings(report.actions));
+    }
     report.reached!.diff = true;
     report.samples = { adds: await session.sample('ADD', SAMPLE_SIZE), removes: await session.sample('REMOVE', SAMPLE_SIZE) };
-    report.guardrail = evaluateGuardrails(report.diff, job.guardrails, options.force);
+    // An action sync's empty result means "no change", not "everyone left": it removes nobody, so it is no empty-source
+    // stop; its removes are still held to maxRemovePercent of the acknowledged membership.
+    report.guardrail = evaluateGuardrails(report.diff, job.actions ? { ...job.guardrails, allowEmptySource: true } : job.guardrails, options.force);
     report.reached!.guardrail = true;
     report.phases.diffMs = Math.round(performance.now() - phaseStart);
     logger.info({ sync: job.name, ...report.diff, readMs: report.phases.readMs, diffMs: report.phases.diffMs }, 'diff computed');
@@ -123,6 +142,8 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
       report.warnings.push(`guardrail overridden by --force: ${report.guardrail.reasons.join('; ')}`);
     }
     if (options.dryRun) {
+      // The list type a first sync would create its list with (the sync reports the one it did create).
+      if (!report.pinterest.customerListId && report.diff.adds > 0) Object.assign(report.pinterest, listTypeChoice(presentFamilies(job.columns, report.columns)));
       report.status = 'planned';
       return report;
     }
@@ -163,7 +184,8 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
       report.pinterest.retries = stats.retries;
       if (stats.rateLimited !== undefined) report.pinterest.rateLimited = stats.rateLimited;
     }
-    await session?.dispose().catch(() => undefined);
+    // A staged session is the engine's to dispose even when the run stopped before taking it up.
+    await (session ?? options.staged?.session)?.dispose().catch(() => undefined);
     if (report.runId !== undefined) {
       await state.finishRun(report.runId, { status: report.status, report }).catch((err: unknown) => {
         logger.error({ sync: job.name }, `could not record the run: ${messageOf(err)}`);
@@ -190,12 +212,38 @@ function checkStoredSync(job: SyncJob, sync: SyncRecord | undefined, options: Sy
   }
 }
 
-async function ingest(job: SyncJob, warehouse: Warehouse, session: DiffSession, options: SyncOptions, progress: Progress, summaryOnly: boolean) {
+async function ingest(job: SyncJob, warehouse: Warehouse, session: DiffSession, options: SyncOptions, progress: Progress, summaryOnly: boolean): Promise<IngestResult> {
+  if (job.diff === 'warehouse') return (session as PlannerDiffSession).ingestQuery({ signal: options.signal });
   const attach = warehouse.attachableDuckDb;
-  if (attach && session.ingestPushdown && !options.noPushdown) {
+  // Explicit actions take the generic path: the pushdown's SQL pipeline yields only the identifier columns' outcomes.
+  if (attach && session.ingestPushdown && !options.noPushdown && !job.actions) {
     return session.ingestPushdown({ syncName: job.name, attachPath: attach.path, fileSearchPath: attach.fileSearchPath, sql: job.sql, columns: job.columns }, { signal: options.signal, summaryOnly });
   }
-  return ingestRows(warehouse, session, { syncName: job.name, sql: job.sql, columns: job.columns, batchSize: job.readBatchSize, signal: options.signal }, progress);
+  return ingestRows(
+    warehouse,
+    session,
+    { syncName: job.name, sql: job.sql, columns: job.columns, batchSize: job.readBatchSize, signal: options.signal, actionColumn: job.actions?.column },
+    progress,
+  );
+}
+
+// `diff: warehouse`: the warehouse normalizes, hashes and diffs in its planner schema and owns the session; accepted
+// batches are recorded in the state as ranges of its delta (see PlannerDiffRequest). A plan (no run) changes nothing.
+async function openPlannerDiff(job: SyncJob, warehouse: Warehouse, state: StateStore, runId: number | undefined, options: SyncOptions): Promise<PlannerDiffSession> {
+  if (!warehouse.openPlannerDiff) {
+    throw new UsageError(`sync ${job.name}: diff: warehouse needs a Postgres warehouse with planner: { schema: ... } in its config`);
+  }
+  return warehouse.openPlannerDiff({
+    syncName: job.name,
+    sql: job.sql,
+    columns: job.columns,
+    runId: options.dryRun ? undefined : runId,
+    state,
+    normalizationVersion: NORMALIZATION_VERSION,
+    fullResync: options.fullResync,
+    forgetMembership: options.recreate === true && !options.dryRun,
+    signal: options.signal,
+  });
 }
 
 async function push(
@@ -273,8 +321,11 @@ async function push(
       pending = { name: job.audience.name, knownIds: decision.knownIds };
       await state.saveSync(job.name, { pendingListName: pending.name, pendingListKnownIds: decision.knownIds });
       try {
-        const created = await destination.createList({ name: job.audience.name, families: job.columns.map((c) => familyOf(c.type)), records: first });
+        // The list type follows the families with valid values in this run (core/list-type.ts), fixed from now on.
+        const families = presentFamilies(job.columns, report.columns);
+        const created = await destination.createList({ name: job.audience.name, families, records: first });
         listId = created.id;
+        Object.assign(report.pinterest, listTypeChoice(families));
         await session.acknowledge({ runId, op: 'ADD', start: 0, end: first.length, customerListId: created.id, createdList: true });
         await state.saveSync(job.name, { pendingListKnownIds: null });
         addFrom = first.length;

@@ -4,7 +4,11 @@
  */
 import type { BatchLimits } from './batching.js';
 import type { GuardrailSettings } from './guardrails.js';
+import type { ActionsSetting } from './explicit-actions.js';
 import type { IdentifierType } from './identifier-types.js';
+import type { DiffSession } from './state-store.js';
+import type { ColumnStats } from './sync-report.js';
+import type { SegmentsConfig } from './fan-out/segments-schema.js';
 
 export interface SyncJob {
   /** Sync name, unique in the config. */
@@ -32,8 +36,20 @@ export interface SyncJob {
   guardrails: GuardrailSettings;
   /** Request size limits. */
   batch: BatchLimits;
+  /**
+   * Where the diff runs: `state` (default; rows stream into pinsync, the state engine diffs) or `warehouse` (the
+   * warehouse normalizes, hashes and diffs in its planner schema; only changed hashes and counts reach pinsync).
+   */
+  diff?: 'state' | 'warehouse' | undefined;
+  /**
+   * Explicit actions: the result column whose `add`/`remove` says what to do with each row's records, sent as such
+   * instead of a diff against the whole result (core/explicit-actions.ts). Unset: the query is the whole audience.
+   */
+  actions?: ActionsSetting | undefined;
   /** Most list writes waiting on Pinterest at once; default DEFAULT_MAX_IN_FLIGHT (core/push-pipeline.ts), 1 = one at a time. */
   maxInFlight?: number | undefined;
+  /** Fan-out by a segment column (core/fan-out/): one sub-sync per value, `audience.name` is the name template. */
+  segments?: SegmentsConfig | undefined;
 }
 
 /** Per-invocation switches. */
@@ -52,4 +68,16 @@ export interface SyncOptions {
   noPushdown?: boolean;
   /** Acknowledged ADD records between two applications to the stored membership during the push (default 1,000,000). */
   applyAddsEvery?: number;
+  /** A segment's rows, already read and staged by the fan-out (core/fan-out/): the engine skips its own read. */
+  staged?: StagedInput;
+}
+
+/** Rows a caller read and staged for one sync before running it (one warehouse read feeding many segments). */
+export interface StagedInput {
+  /** The session holding the staged records; the engine disposes of it when the run ends. */
+  session: DiffSession;
+  /** Source rows routed to this sync. */
+  sourceRows: number;
+  /** Per-column counts of those rows. */
+  columns: ColumnStats[];
 }

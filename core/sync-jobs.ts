@@ -1,7 +1,9 @@
 /** Turns validated config into the engine's jobs, and selects them by `--sync NAME` (or dbt-style selectors). */
 import type { PinsyncConfig, SyncConfig } from './config/config-schema.js';
+import { diffModeProblem } from './config/sync-schema.js';
 import { type Selection, selectByDbtSelectors } from './dbt/select-syncs.js';
 import { ConfigError, UsageError } from './errors.js';
+import { segmentParentOf } from './fan-out/segment-selection.js';
 import type { SyncJob } from './sync-job.js';
 
 /**
@@ -25,7 +27,20 @@ export function syncJobFromConfig(config: PinsyncConfig, sync: SyncConfig, model
     guardrails: sync.guardrails,
     batch: destination.batch,
     maxInFlight: destination.maxInFlight,
+    diff: checkedDiffMode(config, sync),
+    ...(sync.actions && { actions: { column: sync.actions.column } }),
+    segments: sync.segments,
   };
+}
+
+// The config check reports this too; a config built by hand (library use) gets the same refusal here.
+function checkedDiffMode(config: PinsyncConfig, sync: SyncConfig): SyncJob['diff'] {
+  const problem = diffModeProblem(sync, config.warehouses);
+  if (problem !== undefined) {
+    const index = config.syncs.indexOf(sync);
+    throw new ConfigError(`sync ${sync.name}: ${problem}`, [{ path: `syncs[${index < 0 ? '?' : index}].diff`, message: problem }]);
+  }
+  return sync.diff;
 }
 
 function sourceTable(sync: SyncConfig, modelRelation: string | undefined): string {
@@ -52,9 +67,10 @@ export function selectSyncsFor(config: PinsyncConfig, selection: Selection): Syn
 export function selectSyncs(config: PinsyncConfig, names: readonly string[] | undefined): SyncConfig[] {
   if (!names || names.length === 0) return config.syncs;
   const known = new Map(config.syncs.map((s) => [s.name, s]));
-  const unknown = names.filter((n) => !known.has(n));
+  // `segments/vip_2024` names one segment of a segment sync (core/fan-out/segment-selection.ts).
+  const unknown = names.filter((n) => !known.has(n) && !segmentParentOf(config.syncs, n));
   if (unknown.length > 0) {
     throw new UsageError(`unknown sync ${unknown.map((n) => `"${n}"`).join(', ')}; the config defines: ${config.syncs.map((s) => s.name).join(', ')}`);
   }
-  return [...new Set(names)].map((n) => known.get(n)!);
+  return [...new Set(names.map((n) => known.get(n) ?? segmentParentOf(config.syncs, n)!))];
 }

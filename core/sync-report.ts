@@ -4,7 +4,8 @@
  */
 import { EXIT } from './errors.js';
 import type { AudienceInfo, CustomerListInfo } from './destination.js';
-import type { IdentifierType, RejectReason } from './identifier-types.js';
+import type { ActionsReport } from './explicit-actions.js';
+import type { IdentifierType, RejectReason, RowRejectReason } from './identifier-types.js';
 
 /** Outcome counts for one mapped result column. */
 export interface ColumnStats {
@@ -25,7 +26,7 @@ export interface ColumnStats {
 export interface DiffCounts {
   /** Records Pinterest has acknowledged for this sync before this run. */
   acknowledged: number;
-  /** Distinct valid hashed records the source yields now. */
+  /** Distinct valid hashed records the source yields now; with explicit actions, the membership the run leaves. */
   current: number;
   /** Records to add (current − acknowledged; all of current with --full-resync). */
   adds: number;
@@ -83,8 +84,10 @@ export interface SyncReport {
   scanBytes: number | undefined;
   /** Per mapped column outcome counts. */
   columns: ColumnStats[];
-  /** Rejected values summed over columns, by reason. */
-  rejected: Partial<Record<RejectReason, number>>;
+  /** Rejected values summed over columns, by reason; with explicit actions also the rows of an invalid action. */
+  rejected: Partial<Record<RejectReason | RowRejectReason, number>>;
+  /** Explicit-action syncs only: the action column's rows and how its records met the membership. */
+  actions?: ActionsReport;
   /** Set arithmetic against the acknowledged membership. */
   diff: DiffCounts;
   /** A few hashes of each side, for reviewers (hashes only). */
@@ -101,6 +104,10 @@ export interface SyncReport {
     customerListId: string | undefined;
     /** Audience id, once one exists. */
     audienceId: string | undefined;
+    /** `list_type` the list is (or, in a plan, would be) created with; set only by the run that creates it. */
+    listType?: string;
+    /** Why that list type: the identifier families with valid values in this run. */
+    listTypeReason?: string;
     /** Pinterest's counters and status for the list, read after the run. */
     list: CustomerListInfo | undefined;
     /** Pinterest's view of the audience, read after the run. */

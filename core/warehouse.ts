@@ -1,7 +1,11 @@
 /**
  * The only thing core knows about a warehouse. Connectors live in `connectors/warehouses/<engine>/` and never
- * normalize, diff or batch deltas: they run SQL and stream rows.
+ * normalize, diff or batch deltas: they run SQL and stream rows. The one exception is opt-in: a warehouse with a
+ * planner schema runs a `diff: warehouse` sync's normalization and diff in its own SQL (`openPlannerDiff`).
  */
+import type { IdentifierType } from './identifier-types.js';
+import type { DiffSession, StateStore } from './state-store.js';
+import type { ColumnStats } from './sync-report.js';
 
 export type WarehouseEngine = 'duckdb' | 'postgres' | 'bigquery' | 'snowflake';
 
@@ -40,6 +44,44 @@ export interface AttachableDuckDb {
   fileSearchPath?: string | undefined;
 }
 
+/** What a warehouse needs to open a `diff: warehouse` session for one sync. */
+export interface PlannerDiffRequest {
+  /** Sync name: keys its membership rows and names its delta tables. */
+  syncName: string;
+  /** The sync's SQL. */
+  sql: string;
+  /** Mapped columns, in config order. */
+  columns: readonly { column: string; type: IdentifierType }[];
+  /** The run whose delta is frozen; undefined for a plan, which stages in temporary tables and changes nothing. */
+  runId: number | undefined;
+  /** Where accepted batches are recorded (as position ranges) before they reach the warehouse membership. */
+  state: StateStore;
+  /** The normalization rules version the membership rows are stamped with. */
+  normalizationVersion: number;
+  /** `--full-resync`: every current member is sent again, which also settles recorded ranges whose delta is lost. */
+  fullResync?: boolean | undefined;
+  /** `--recreate`: the list was forgotten, so the sync's warehouse membership is emptied before the diff. */
+  forgetMembership?: boolean | undefined;
+  /** A stop (Ctrl-C): cancels the statement the warehouse is running for the ingest or the diff. */
+  signal?: AbortSignal | undefined;
+}
+
+/** A diff that runs in the warehouse: the user's query is normalized, hashed and diffed there. */
+export interface PlannerDiffSession extends DiffSession {
+  /** Runs the query, normalization and hashing into a staging table in the warehouse; returns only counts. */
+  ingestQuery(opts: { signal?: AbortSignal }): Promise<{ sourceRows: number; columns: ColumnStats[] }>;
+  /** The sync's acknowledged membership size: the warehouse membership with recorded, unapplied ranges counted in. */
+  membershipCount(): Promise<number>;
+}
+
+/** What `pinsync planner clean` did in one planner schema. */
+export interface PlannerCleanResult {
+  /** Delta tables dropped (every range applied, or none recorded), by sync. */
+  dropped: { syncName: string; table: string }[];
+  /** Delta tables kept, with why (ranges still to apply, or the sync is running). */
+  kept: { syncName: string; table: string; reason: string }[];
+}
+
 export interface Warehouse {
   /** Which engine this connector talks to. */
   readonly engine: WarehouseEngine;
@@ -66,6 +108,17 @@ export interface Warehouse {
    * shows the cost before anyone pays it. Undefined when the engine cannot tell.
    */
   estimateScanBytes?(req: { sql: string; syncName: string; signal?: AbortSignal }): Promise<number | undefined>;
+  /**
+   * Present when the warehouse has a planner schema (`planner:` in its config): opens a `diff: warehouse` session
+   * for one sync. Creates the schema, the normalization functions and the membership table when missing (a plan
+   * creates nothing), or says which grant is missing.
+   */
+  openPlannerDiff?(req: PlannerDiffRequest): Promise<PlannerDiffSession>;
+  /**
+   * Drops delta tables that killed `diff: warehouse` runs left behind when the state has no unapplied range in
+   * them; never one with ranges still to apply (the sync's next run applies them) or whose sync is running.
+   */
+  cleanPlanner?(req: { state: StateStore; syncNames?: readonly string[] | undefined; signal?: AbortSignal }): Promise<PlannerCleanResult>;
   /** Releases connections and handles. Idempotent. */
   close(): Promise<void>;
 }

@@ -81,3 +81,25 @@ export async function writeOrCheckGenerated(file: string, render: () => string |
   writeFileSync(file, text);
   console.log(`wrote ${file}`);
 }
+
+/** Sorted code points as inclusive `[start, end]` runs, the shape every engine's character class is written in. */
+export function codePointRanges(cps: readonly number[]): Array<[start: number, end: number]> {
+  const runs: Array<[number, number]> = [];
+  for (const cp of cps) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && cp === last[1] + 1) last[1] = cp;
+    else runs.push([cp, cp]);
+  }
+  return runs;
+}
+
+/**
+ * The Postgres derivation starts at U+0001 (Postgres text cannot hold NUL); a BigQuery STRING or Snowflake VARCHAR
+ * can, so NUL must need no entry in any table: no lowercase, not whitespace, neither cased nor case-ignorable.
+ */
+export function assertNulIsInert(): void {
+  const nul = String.fromCodePoint(0);
+  if (nul.toLowerCase() !== nul || /\s/.test(nul) || /[\p{Cased}\p{Case_Ignorable}]/u.test(nul)) {
+    throw new Error('U+0000 has a lowercase, is whitespace or has a Final_Sigma class in this Node; the tables must include it');
+  }
+}

@@ -53,3 +53,29 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 export function onlyHashes(values: readonly string[]): string[] {
   return values.filter((v) => SHA256_HEX.test(v));
 }
+
+/** `+600` / `-100` for a count with a direction, but a bare `0`: `-0` reads like a typo. */
+export function formatSigned(sign: '+' | '-', n: number): string {
+  return n === 0 ? '0' : `${sign}${formatCount(n)}`;
+}
+
+/** A signed change with its own sign: `+1,200`, `-850,000`, `0`. */
+export function formatChange(n: number): string {
+  return n > 0 ? formatSigned('+', n) : formatSigned('-', -n);
+}
+
+const BYTE_UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+/** Bytes in binary units, about three significant figures: `512 bytes`, `1.50 GiB`, `12.3 TiB`; missing → `-`. */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || Number.isNaN(n) || n < 0) return '-';
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  if (unit === 0) return `${formatCount(value)} bytes`;
+  const digits = value < 10 ? 2 : value < 100 ? 1 : 0;
+  return `${value.toFixed(digits).replace(/\.0+$|(\.\d*?)0+$/, '$1')} ${BYTE_UNITS[unit]}`;
+}

@@ -1,15 +1,20 @@
 /**
  * The reviewable diff report (GitHub-flavoured markdown) for PR comments and dbt CI artifacts: a summary table
- * across syncs, then one section per sync. Hashes only, in code spans, never raw identifiers.
+ * across syncs, then one section per sync, verdict first (what would be sent, what was sent, or why nothing was).
+ * Hashes only, in code spans, never raw identifiers.
  */
 import type { SkippedSync } from '../../core/dbt/prepare-dbt-syncs.js';
 import type { SyncReport } from '../../core/sync-report.js';
-import { formatCount, formatDuration, formatUtc, onlyHashes, oneLine } from './format-values.js';
+import { formatCount, formatDuration, formatSigned, formatUtc, onlyHashes, oneLine } from './format-values.js';
 import {
   NOTHING_SENT,
+  type Verdict,
   audienceIdOf,
   emptyTotal,
+  formatActions,
   formatAudienceState,
+  formatMembershipDelta,
+  formatListType,
   formatReasons,
   guardrailLabel,
   listIdOf,
@@ -20,6 +25,7 @@ import {
   stagesReached,
   statusLabel,
   sumCounts,
+  verdictOf,
 } from './report-labels.js';
 
 /** Options for the markdown renderer. */
@@ -54,7 +60,7 @@ export function renderMarkdown(reports: readonly SyncReport[], options: Markdown
     // A dash, not a zero, for what a run that stopped early never measured.
     const diff = (text: string) => (reached.diff ? text : NOT_MEASURED);
     out.push(
-      `| ${name} | ${diff(signed('+', r.diff.adds))} | ${diff(signed('-', r.diff.removes))} | ${diff(formatCount(r.diff.unchanged))} | ` +
+      `| ${name} | ${diff(formatSigned('+', r.diff.adds))} | ${diff(formatSigned('-', r.diff.removes))} | ${diff(formatCount(r.diff.unchanged))} | ` +
         `${reached.read ? formatCount(rejectedTotal(r)) : NOT_MEASURED} | ${reached.guardrail ? guardrailCell(r) : NOT_MEASURED} |`,
     );
   }
@@ -77,9 +83,14 @@ function renderSection(r: SyncReport, options: MarkdownOptions): string[] {
   out.push(`Started ${formatUtc(r.startedAt)}, took ${formatDuration(r.durationMs)}${r.runId === undefined ? '' : `, run #${r.runId}`}.`, '');
 
   const reached = stagesReached(r);
-  // A run that stopped part-way leads with why; below it only what it got far enough to measure.
+  // The verdict first; a run that stopped part-way leads with why (its error, or the guardrails that tripped), and
+  // below it comes only what it got far enough to measure.
+  const verdict = verdictOf(r);
   const error = reportableError(r);
   if (error !== undefined) out.push(`**Error:** ${code(error.code)} ${escapeText(oneLine(error.message))}`, '');
+  out.push(`**${VERDICT_MARK[verdict.tone]} ${escapeText(verdict.headline)}.**`);
+  for (const reason of verdict.reasons) out.push(`- ${escapeText(reason)}`);
+  out.push('');
 
   if (reached.read || reached.diff) {
     out.push('| | records |', '|---|--:|');
@@ -87,9 +98,11 @@ function renderSection(r: SyncReport, options: MarkdownOptions): string[] {
     if (reached.diff) {
       out.push(`| valid distinct records (current) | ${formatCount(r.diff.current)} |`);
       out.push(`| acknowledged before | ${formatCount(r.diff.acknowledged)} |`);
-      out.push(`| **adds** | **${signed('+', r.diff.adds)}** |`);
-      out.push(`| **removes** | **${signed('-', r.diff.removes)}** |`);
+      out.push(`| **adds** | **${formatSigned('+', r.diff.adds)}** |`);
+      out.push(`| **removes** | **${formatSigned('-', r.diff.removes)}** |`);
       out.push(`| unchanged | ${formatCount(r.diff.unchanged)} |`);
+      out.push(`| change vs acknowledged | ${formatMembershipDelta(r.diff)} |`);
+      if (r.actions) out.push(`| actions | ${formatActions(r.actions)} |`);
     }
     if (reached.read) {
       out.push(`| rejected | ${formatCount(rejectedTotal(r))} |`);
@@ -110,11 +123,8 @@ function renderSection(r: SyncReport, options: MarkdownOptions): string[] {
     out.push('');
   }
 
-  if (reached.guardrail) {
-    out.push(`**Guardrails:** ${guardrailCell(r)}`);
-    for (const reason of r.guardrail.reasons) out.push(`- ${escapeText(oneLine(reason))}`);
-    out.push('');
-  }
+  // Reasons that tripped are listed under the verdict already.
+  if (reached.guardrail && verdict.reasons.length === 0) out.push(`**Guardrails:** ${guardrailCell(r)}`, '');
 
   if (r.mode === 'plan') {
     out.push(`**Sent:** nothing (${NOTHING_SENT}).`, '');
@@ -148,6 +158,8 @@ function renderPinterest(r: SyncReport): string[] {
   if (listId === undefined) out.push(`- customer list: none yet${r.mode === 'plan' ? ' (created on first sync)' : ''}`);
   // Pinterest's own field names, so a reviewer can cross-check against the API or Ads Manager.
   else out.push(`- customer list ${code(listId)}${list ? `: ${list.status}, num_uploaded_user_records ${formatCount(list.numUploadedUserRecords)}, num_removed_user_records ${formatCount(list.numRemovedUserRecords)}` : ''}`);
+  const listType = formatListType(r);
+  if (listType) out.push(`- list type ${listType}`);
   if (audienceId === undefined) out.push('- audience: none yet');
   else out.push(`- audience ${code(audienceId)}${audience ? `: ${formatAudienceState(audience)}` : ''}`);
   if (r.mode === 'sync' || r.pinterest.apiCalls > 0) {
@@ -164,10 +176,8 @@ function guardrailCell(r: SyncReport): string {
   return `⚠️ ${label}`;
 }
 
-/** `+600` / `-100`, but a bare `0`: `-0` reads like a typo. */
-function signed(sign: '+' | '-', n: number): string {
-  return n === 0 ? '0' : `${sign}${formatCount(n)}`;
-}
+/** The verdict's tone as a mark GitHub renders in any theme. */
+const VERDICT_MARK: Record<Verdict['tone'], string> = { ok: '✅', warn: '⚠️', bad: '⛔', neutral: '⏸️' };
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

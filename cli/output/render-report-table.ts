@@ -9,9 +9,11 @@ import {
   NOTHING_SENT,
   audienceIdOf,
   emptyTotal,
+  formatActions,
   formatAudienceState,
   formatColumnOutcome,
   formatListState,
+  formatListType,
   formatReasons,
   guardrailLabel,
   listIdOf,
@@ -103,6 +105,7 @@ function collectRows(r: SyncReport, p: Palette): Row[] {
     rows.push({ label: 'adds', count: r.diff.adds > 0 ? p.green(`+${formatCount(r.diff.adds)}`) : '0', text: r.fullResync ? 'full resync: all current records' : '' });
     rows.push({ label: 'removes', count: r.diff.removes > 0 ? p.red(`-${formatCount(r.diff.removes)}`) : '0' });
     rows.push({ label: 'unchanged', count: formatCount(r.diff.unchanged) });
+    if (r.actions) rows.push({ label: 'actions', text: formatActions(r.actions) });
   }
   if (reached.read) {
     const rejected = rejectedTotal(r);
@@ -138,6 +141,8 @@ function collectRows(r: SyncReport, p: Palette): Row[] {
     label: 'customer list',
     text: listId === undefined ? (plan ? 'none yet (created on first sync)' : 'none') : list ? `${listId}  ${formatListState(list)}` : listId,
   });
+  const listType = formatListType(r);
+  if (listType) rows.push({ label: 'list type', text: listType });
   const audienceId = audienceIdOf(r);
   const audience = r.pinterest.audience;
   rows.push({

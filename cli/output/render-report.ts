@@ -1,18 +1,22 @@
 /**
- * Everything `plan` and `sync` print to stdout: one entry point, three formats. Pure: no I/O, no clock unless the
+ * Everything `plan` and `sync` print to stdout: one entry point, four formats. Pure: no I/O, no clock unless the
  * JSON timestamp needs one, so tests and `--out FILE` get exactly what the terminal would.
  */
 import type { SkippedSync } from '../../core/dbt/prepare-dbt-syncs.js';
 import type { SyncReport } from '../../core/sync-report.js';
+import { renderHtml } from './html/render-report-html.js';
 import { renderJson } from './render-report-json.js';
 import { renderMarkdown } from './render-report-markdown.js';
 import { renderTable } from './render-report-table.js';
 
-export type ReportFormat = 'table' | 'json' | 'markdown';
+/** The report formats `plan` and `sync` accept. */
+export const REPORT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
+
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** Rendering options; every field is optional. */
 export interface RenderReportOptions {
-  /** ANSI colour in the table format (ignored by json and markdown). Default false. */
+  /** ANSI colour in the table format (ignored by the others). Default false. */
   color?: boolean;
   /** Label plan-mode reports DRY RUN instead of PLAN (`sync --dry-run`). Default false. */
   dryRun?: boolean;
@@ -30,6 +34,8 @@ export function renderReports(reports: SyncReport[], format: ReportFormat, opts:
       return renderTable(reports, { color: opts.color ?? false, dryRun, skipped });
     case 'markdown':
       return renderMarkdown(reports, { dryRun, skipped });
+    case 'html':
+      return renderHtml(reports, { dryRun, skipped });
     case 'json':
       return renderJson(reports, opts.now ?? new Date(), skipped);
   }

@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { EXIT, PinsyncError } from '../../core/errors.js';
+import { EXIT, PinsyncError, UsageError } from '../../core/errors.js';
 import { createPrivateFolder } from '../../connectors/state/private-state-files.js';
 
 /** A `--out` path that cannot be written; raised before any sync runs. */
@@ -45,5 +45,15 @@ export async function writeReportFile(file: string, text: string): Promise<void>
     await handle.writeFile(text);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * HTML is a page to open, not text to read in a terminal: `--format html` without `--out` writes to stdout only when
+ * stdout is a pipe or a file (`> plan.html`, `| gzip`). Checked before any sync runs, like an unwritable --out.
+ */
+export function checkReportDestination(format: string, out: string | undefined, stdout: { isTTY?: boolean }): void {
+  if (format === 'html' && out === undefined && stdout.isTTY === true) {
+    throw new UsageError('--format html writes a web page, not terminal text: add --out report.html, or redirect stdout to a file');
   }
 }

@@ -4,7 +4,7 @@
 import { worstExitCode } from '../exit-codes.js';
 import type { ColumnStats, GuardrailResult, RunStatus, StagesReached, SyncReport } from '../../core/sync-report.js';
 import { DBT_GATE_CODE } from '../../core/dbt/gate-report.js';
-import { formatCount } from './format-values.js';
+import { formatChange, formatCount, oneLine } from './format-values.js';
 
 /** Said loudly on every plan: reviewers must never wonder whether a plan touched Pinterest or the state store. */
 export const NOTHING_SENT = 'plan only — nothing sent to Pinterest, nothing stored';
@@ -119,4 +119,91 @@ export function formatAudienceState(audience: { status: string; size: number | n
 /** `READY, 10,600 uploaded, 100 removed` from Pinterest's cumulative counters. */
 export function formatListState(list: { status: string; numUploadedUserRecords: number; numRemovedUserRecords: number }): string {
   return `${list.status}, ${formatCount(list.numUploadedUserRecords)} uploaded, ${formatCount(list.numRemovedUserRecords)} removed`;
+}
+
+/** How a verdict should look: fine, worth a look, stopped or failed, or neither. */
+export type VerdictTone = 'ok' | 'warn' | 'bad' | 'neutral';
+
+/** The one-line answer a reviewer wants first: what this run sends (or sent), or why it does not. */
+export interface Verdict {
+  /** Fine / worth a look / stopped or failed / neither. */
+  tone: VerdictTone;
+  /** One sentence without a final full stop: `Would add 50,000 and remove 900,000 records`. */
+  headline: string;
+  /** Why, when the run stopped: the guardrail reasons that tripped (an error is shown by `reportableError`). */
+  reasons: string[];
+}
+
+/**
+ * The verdict of one run, shared by the markdown and HTML reports so both say the same thing. Counts come from the
+ * diff for a plan (what a sync would send) and from what Pinterest acknowledged for a sync (what was sent).
+ */
+export function verdictOf(report: SyncReport): Verdict {
+  const reasons = report.guardrail.reasons.map(oneLine);
+  const reached = stagesReached(report);
+  const { adds: sentAdds, removes: sentRemoves } = report.sent;
+  // What Pinterest acknowledged before the run stopped stays on the list: say so rather than "nothing sent".
+  const sentSoFar = sentAdds + sentRemoves > 0 ? `after sending ${formatCount(sentAdds)} adds and ${formatCount(sentRemoves)} removes` : 'nothing sent';
+  switch (report.status) {
+    case 'guardrail':
+      return { tone: 'bad', headline: report.mode === 'plan' ? 'Guardrail stop: a sync would send nothing' : 'Guardrail stop: nothing sent', reasons };
+    case 'failed':
+      return { tone: 'bad', headline: report.mode === 'plan' ? 'Failed: the plan could not finish' : `Failed, ${sentSoFar}`, reasons: [] };
+    case 'interrupted':
+      return { tone: 'bad', headline: `Interrupted, ${sentSoFar}`, reasons: [] };
+    case 'running':
+      return { tone: 'neutral', headline: 'Still running', reasons: [] };
+    case 'planned':
+    case 'succeeded': {
+      const plan = report.mode === 'plan';
+      const adds = plan ? report.diff.adds : report.sent.adds;
+      const removes = plan ? report.diff.removes : report.sent.removes;
+      const overridden = report.guardrail.verdict === 'overridden';
+      const tone: VerdictTone = overridden ? 'warn' : 'ok';
+      const forced = overridden ? ' past a guardrail (--force)' : '';
+      if (!reached.diff && plan) return { tone: 'neutral', headline: 'Nothing measured', reasons };
+      if (adds + removes === 0) {
+        const members = `${formatCount(report.diff.current)} record${report.diff.current === 1 ? '' : 's'}`;
+        return { tone, headline: plan ? `Would send nothing: already in step (${members})` : `Sent nothing: already in step (${members})`, reasons };
+      }
+      return { tone, headline: `${plan ? 'Would' : 'Sent:'} ${changeWords(adds, removes, plan)}${forced}`, reasons };
+    }
+  }
+  return { tone: 'neutral', headline: statusLabel(report.status), reasons };
+}
+
+/** `add 50,000 and remove 900,000 records` (plan) or `added 600 and removed 100 records`; zero sides left out. */
+function changeWords(adds: number, removes: number, future = false): string {
+  const add = future ? 'add' : 'added';
+  const remove = future ? 'remove' : 'removed';
+  const parts = [adds > 0 ? `${add} ${formatCount(adds)}` : '', removes > 0 ? `${remove} ${formatCount(removes)}` : ''].filter(Boolean);
+  const total = adds + removes;
+  return `${parts.join(' and ')} record${total === 1 ? '' : 's'}`;
+}
+
+/**
+ * The membership change a run makes against what Pinterest has acknowledged: `-850,000 (-42.5%)`, `+600 (+6.3%)`,
+ * `+300 (new list)`, `0`.
+ */
+export function formatMembershipDelta(diff: { acknowledged: number; current: number }): string {
+  const delta = diff.current - diff.acknowledged;
+  if (delta === 0) return '0';
+  if (diff.acknowledged === 0) return `${formatChange(delta)} (new list)`;
+  const percent = (delta / diff.acknowledged) * 100;
+  return `${formatChange(delta)} (${percent > 0 ? '+' : ''}${percent.toFixed(1)}%)`;
+}
+
+/** One line on an explicit-actions run: rows by action, then how the records met the acknowledged membership. */
+export function formatActions(a: NonNullable<SyncReport['actions']>): string {
+  return (
+    `column ${a.column}: ${formatCount(a.addRows)} add, ${formatCount(a.removeRows)} remove, ${formatCount(a.invalidRows)} invalid rows; ` +
+    `${formatCount(a.alreadyMembers)} already members, ${formatCount(a.notMembers)} not members, ${formatCount(a.conflicts)} asked both ways (removed)`
+  );
+}
+
+/** The Pinterest list type the run chose (or a plan would), with the rule that chose it; undefined when none was. */
+export function formatListType(report: SyncReport): string | undefined {
+  const { listType, listTypeReason } = report.pinterest;
+  if (!listType) return undefined;
+  return listTypeReason ? `${listType} (${listTypeReason})` : listType;
 }

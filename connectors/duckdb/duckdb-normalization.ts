@@ -66,39 +66,48 @@ export function normalizationOutcomeSql(type: IdentifierType, columnExpr: string
 }
 
 /**
- * A SELECT over `source` giving one outcome column `o<i>` per mapped column, computed in layers: trimmed values
- * (and outcomes the type alone decides) first, then the email lowercase, then the rule. Macros expand as text, so
- * one big expression would recompute the trim and the Unicode lowercase several times per row; separate
- * projections compute each once (about half the time of the single-expression form on a million rows).
+ * A SELECT over `source` giving one outcome column `o<i>` per mapped column, computed in layers: whether each value
+ * is clean (see pinsync_*_clean_v1) and outcomes the type alone decides first, then the trimmed values (a clean
+ * value is its own trim, which spares the trim's regex on nearly every row), then the email lowercase, then the
+ * rule. Macros expand as text, so one big expression would recompute the trim and the Unicode lowercase several
+ * times per row; separate projections compute each once (about half the time of the single-expression form on a
+ * million rows).
  */
 export function normalizationPipelineSql(columns: readonly NormalizedColumnSql[], source: string): string {
   const texts = columns.map(textSql);
   const fixed = columns.map(fixedOutcomeSql);
-  const trimmed = columns
-    .flatMap((_, i) => [
-      ...(texts[i] !== undefined ? [`pinsync_js_trim_v1(${texts[i]}) AS t${i}`] : []),
+  const each = (build: (c: NormalizedColumnSql, i: number, text: boolean) => string[]) =>
+    columns.flatMap((c, i) => [...build(c, i, texts[i] !== undefined), ...(fixed[i] !== undefined ? [`f${i}`] : [])]).join(', ');
+  const checked = columns
+    .flatMap((c, i) => [
+      ...(texts[i] !== undefined ? [`${texts[i]} AS x${i}`, `${RULE_BY_TYPE[c.type]}_clean_v1(${texts[i]}) AS k${i}`] : []),
       ...(fixed[i] !== undefined ? [`${fixed[i]} AS f${i}`] : []),
     ])
     .join(', ');
-  const lowered = columns
-    .flatMap((c, i) => [
-      ...(texts[i] !== undefined ? [c.type === 'email' ? `t${i}, pinsync_js_lower_v1(t${i}) AS l${i}` : `t${i}`] : []),
-      ...(fixed[i] !== undefined ? [`f${i}`] : []),
-    ])
-    .join(', ');
+  const trimmed = each((_, i, text) => (text ? [`CASE WHEN k${i} THEN x${i} ELSE pinsync_js_trim_v1(x${i}) END AS t${i}`, `k${i}`] : []));
+  const lowered = each((c, i, text) => (text ? [`t${i}`, `k${i}`, ...(c.type === 'email' ? [`pinsync_js_lower_v1(t${i}) AS l${i}`] : [])] : []));
   const outcomes = columns
     .map((c, i) => {
       const rule = texts[i] === undefined ? undefined : ruleSql(c.type, i);
       return `${combine(fixed[i] === undefined ? undefined : `f${i}`, rule)} AS o${i}`;
     })
     .join(', ');
-  return `SELECT ${outcomes} FROM (SELECT ${lowered} FROM (SELECT ${trimmed} FROM ${source}))`;
+  return `SELECT ${outcomes} FROM (SELECT ${lowered} FROM (SELECT ${trimmed} FROM (SELECT ${checked} FROM ${source})))`;
 }
 
+const RULE_BY_TYPE: Readonly<Record<IdentifierType, string>> = {
+  email: 'pinsync_email',
+  maid: 'pinsync_device',
+  idfa: 'pinsync_device',
+  email_sha256: 'pinsync_sha256',
+  maid_sha256: 'pinsync_sha256',
+  idfa_sha256: 'pinsync_sha256',
+};
+
 function ruleSql(type: IdentifierType, i: number): string {
-  if (type === 'email') return `pinsync_email_outcome_v1(t${i}, l${i})`;
-  if (type === 'maid' || type === 'idfa') return `pinsync_device_outcome_v1(t${i})`;
-  return `pinsync_sha256_outcome_v1(t${i})`;
+  const clean = type === 'email' ? `pinsync_email_clean_outcome_v1(l${i})` : `${RULE_BY_TYPE[type]}_clean_outcome_v1(t${i})`;
+  const general = type === 'email' ? `pinsync_email_outcome_v1(t${i}, l${i})` : `${RULE_BY_TYPE[type]}_outcome_v1(t${i})`;
+  return `CASE WHEN k${i} THEN ${clean} ELSE ${general} END`;
 }
 
 // The text the rules run on; undefined when the type alone decides every outcome.

@@ -6,16 +6,17 @@
 import type { CounterCheck } from '../../core/destination.js';
 import { DestinationError } from '../../core/errors.js';
 import type { IdentifierFamily } from '../../core/identifier-types.js';
+import { type ListType, listTypeFor as coreListTypeFor } from '../../core/list-type.js';
 
 /** Pinterest's `list_type` of a customer list. */
-export type PinterestListType = 'EMAIL' | 'IDFA' | 'MAID';
+export type PinterestListType = ListType;
 
-/** A list of only mobile ad ids is a MAID or IDFA list; anything with emails (or a mix) is an EMAIL list. */
+/**
+ * A list of only mobile ad ids is a MAID or IDFA list; anything with emails (or a mix) is an EMAIL list. The rule
+ * lives in core (core/list-type.ts) because the report states the choice; this is the one the request sends.
+ */
 export function listTypeFor(families: readonly IdentifierFamily[]): PinterestListType {
-  const distinct = new Set(families);
-  if (distinct.size === 1 && distinct.has('maid')) return 'MAID';
-  if (distinct.size === 1 && distinct.has('idfa')) return 'IDFA';
-  return 'EMAIL';
+  return coreListTypeFor(families);
 }
 
 /** An audience create refused because the list has under ~100 matched users (Pinterest says so only in words). */

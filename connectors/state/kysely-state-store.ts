@@ -5,10 +5,11 @@
  */
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { LockHeldError, StateError } from '../../core/errors.js';
-import type { DiffSession, HandledRequest, LockOwner, RunOutcome, RunRecord, StateStore, StoredTokens, SyncLock, SyncRecord } from '../../core/state-store.js';
+import type { Acknowledgement, DiffSession, HandledRequest, LockOwner, PlannerRange, RunFilter, RunOutcome, RunRecord, StateStore, StoredTokens, SyncLock, SyncRecord } from '../../core/state-store.js';
 import type { RunStatus, SyncReport } from '../../core/sync-report.js';
 import { hostname } from 'node:os';
 import { pendingMembershipChange } from './acknowledged-records.js';
+import { recordAcknowledgedBatch } from './record-acknowledged-batch.js';
 import type { LocksTable, StateDatabase } from './state-tables.js';
 import type { TokenCipher } from './token-cipher.js';
 
@@ -117,20 +118,21 @@ export abstract class KyselyStateStore implements StateStore {
       .execute();
   }
 
-  async listRuns(filter: { syncNames?: string[]; limit?: number }): Promise<RunRecord[]> {
-    let q = this.db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(filter.limit ?? 50);
+  async listRuns(filter: RunFilter): Promise<RunRecord[]> {
+    let q = this.db.selectFrom('runs').selectAll().orderBy('id', 'desc');
+    const limit = filter.limit === undefined ? 50 : filter.limit;
+    if (limit !== null) q = q.limit(limit);
     if (filter.syncNames && filter.syncNames.length > 0) q = q.where('sync_name', 'in', filter.syncNames);
+    if (filter.since !== undefined) q = q.where('started_at', '>=', filter.since);
     const rows = await q.execute();
     const ids = rows.map((r) => Number(r.id));
     const lists = new Map<number, string>();
     if (ids.length > 0) {
-      const batches = await this.db
-        .selectFrom('batches')
-        .select(['run_id', (eb) => eb.fn.max('customer_list_id').as('customer_list_id')])
-        .where('run_id', 'in', ids)
-        .groupBy('run_id')
-        .execute();
-      for (const b of batches) lists.set(Number(b.run_id), b.customer_list_id);
+      // A year of hourly runs would bind ~9,000 ids: past a page of them, the id range does (runs outside the
+      // selection that fall in it are looked up too, and ignored).
+      let b = this.db.selectFrom('batches').select(['run_id', (eb) => eb.fn.max('customer_list_id').as('customer_list_id')]);
+      b = ids.length <= 1_000 ? b.where('run_id', 'in', ids) : b.where('run_id', '>=', ids[ids.length - 1]!).where('run_id', '<=', ids[0]!);
+      for (const row of await b.groupBy('run_id').execute()) lists.set(Number(row.run_id), row.customer_list_id);
     }
     const running = rows.filter((r) => r.status === 'running').map((r) => Number(r.id));
     const liveRuns = running.length === 0 ? new Set<number>() : await this.liveRunIds(running);
@@ -199,6 +201,44 @@ export abstract class KyselyStateStore implements StateStore {
           .values({ request_key: e.key, sync_name: e.syncName, run_id: e.runId, handled_at: e.handledAt })
           .onConflict((oc) => oc.column('request_key').doNothing())
           .execute();
+      }
+    });
+  }
+
+  async recordPlannerBatch(range: PlannerRange, ack: Acknowledgement): Promise<void> {
+    const syncId = await this.syncId(range.syncName);
+    await this.db.transaction().execute(async (trx) => {
+      // First, so a runner that lost its lock records nothing. Stores whose locks can be lost (shared Postgres state)
+      // define `verifyLock(syncName, trx)`, as their own diff sessions use it; a DuckDB file's lock cannot be lost.
+      const verifyLock = (this as { verifyLock?: (name: string, t: Transaction<StateDatabase>) => Promise<void> }).verifyLock;
+      if (verifyLock) await verifyLock.call(this, range.syncName, trx);
+      await trx
+        .insertInto('planner_ranges')
+        .values({ sync_name: range.syncName, run_id: range.runId, op: range.op, start_pos: range.start, end_pos: range.end, delta_table: range.deltaTable })
+        .onConflict((oc) => oc.columns(['run_id', 'op', 'start_pos']).doNothing())
+        .execute();
+      await recordAcknowledgedBatch(trx, syncId, ack);
+    });
+  }
+
+  async listPlannerRanges(syncName?: string): Promise<PlannerRange[]> {
+    let q = this.db.selectFrom('planner_ranges').selectAll().orderBy('run_id').orderBy('op').orderBy('start_pos');
+    if (syncName !== undefined) q = q.where('sync_name', '=', syncName);
+    return (await q.execute()).map((r) => ({
+      syncName: r.sync_name,
+      runId: Number(r.run_id),
+      op: r.op === 'REMOVE' ? 'REMOVE' : 'ADD',
+      start: Number(r.start_pos),
+      end: Number(r.end_pos),
+      deltaTable: r.delta_table,
+    }));
+  }
+
+  async forgetPlannerRanges(ranges: readonly PlannerRange[]): Promise<void> {
+    if (ranges.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const r of ranges) {
+        await trx.deleteFrom('planner_ranges').where('run_id', '=', r.runId).where('op', '=', r.op).where('start_pos', '=', r.start).execute();
       }
     });
   }

@@ -21,6 +21,7 @@ export const STATE_MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'lock-backends', file: 'state-schema-v3' },
   { version: 4, name: 'acknowledged-records', file: 'state-schema-v4' },
   { version: 5, name: 'dbt-requests', file: 'state-schema-v5' },
+  { version: 6, name: 'planner-ranges', file: 'state-schema-v6' },
 ];
 
 export const STATE_SCHEMA_VERSION = STATE_MIGRATIONS[STATE_MIGRATIONS.length - 1]!.version;

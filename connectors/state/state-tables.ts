@@ -78,6 +78,15 @@ export interface DbtRequestsTable {
   handled_at: Timestamp;
 }
 
+export interface PlannerRangesTable {
+  sync_name: string;
+  run_id: number;
+  op: string;
+  start_pos: number;
+  end_pos: number;
+  delta_table: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -93,5 +102,6 @@ export interface StateDatabase {
   tokens: TokensTable;
   acked_records: AckedRecordsTable;
   dbt_requests: DbtRequestsTable;
+  planner_ranges: PlannerRangesTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -13,6 +13,8 @@ import { UsageError } from '../errors.js';
 import { keepDueSyncs } from '../schedule/keep-due-syncs.js';
 import type { StateStore } from '../state-store.js';
 import { runSync } from '../sync-engine.js';
+import { runSegmentedSync } from '../fan-out/run-segmented-sync.js';
+import { segmentFilterOf } from '../fan-out/segment-selection.js';
 import { selectSyncsFor, syncJobFromConfig } from '../sync-jobs.js';
 import type { SyncReport } from '../sync-report.js';
 import type { Warehouse } from '../warehouse.js';
@@ -136,19 +138,21 @@ export async function runSyncs(
       const warehouse = await warehouseOf(sync.warehouse);
       const destination = dryRun ? undefined : runtime.createDestination(config, sync.destination, { state: state!, logger, configLabel: options.configLabel });
       observer.syncStart?.({ sync: sync.name });
-      let report: SyncReport;
+      let syncReports: SyncReport[];
       try {
-        report = await runSync(
-          syncJobFromConfig(config, sync, entry.relation),
-          { warehouse, state: state!, destination, logger, progress: observedProgress(options.progress ?? noProgress, sync.name, observer) },
-          { dryRun, fullResync: options.fullResync, force: options.force, recreate: options.recreate, signal: options.signal, noPushdown: options.noPushdown ?? false },
-        );
+        const job = syncJobFromConfig(config, sync, entry.relation);
+        const deps = { warehouse, state: state!, destination, logger, progress: observedProgress(options.progress ?? noProgress, sync.name, observer) };
+        const syncOptions = { dryRun, fullResync: options.fullResync, force: options.force, recreate: options.recreate, signal: options.signal, noPushdown: options.noPushdown ?? false };
+        // A segment sync fans out into one report per segment (core/fan-out/).
+        syncReports = job.segments ? await runSegmentedSync(job, deps, syncOptions, segmentFilterOf(selection)) : [await runSync(job, deps, syncOptions)];
       } finally {
         await destination?.close();
       }
-      const withGate = entry.warnings.length > 0 ? { ...report, warnings: [...entry.warnings, ...report.warnings] } : report;
-      reports.push(withGate);
-      await observer.syncReport?.(withGate);
+      for (const report of syncReports) {
+        const withGate = entry.warnings.length > 0 ? { ...report, warnings: [...entry.warnings, ...report.warnings] } : report;
+        reports.push(withGate);
+        await observer.syncReport?.(withGate);
+      }
     }
     // Handled requests are recorded once their runs have ended (a plan records nothing): a crash before this line
     // leaves them to the next poll, which runs the sync again, with nothing to send if nothing changed.
@@ -175,7 +179,8 @@ function observedProgress(progress: Progress, sync: string, observer: RunObserve
   let pushing = false;
   return {
     start(phase, total) {
-      pushing = phase === `${sync}: pushing`;
+      // A segment sync's segments push as `<sync>/<value>: pushing`.
+      pushing = phase === `${sync}: pushing` || (phase.startsWith(`${sync}/`) && phase.endsWith(': pushing'));
       progress.start(phase, total);
     },
     tick(delta) {

@@ -11,7 +11,7 @@ import { destinationSchema } from './destination-schema.js';
 import { didYouMean } from './did-you-mean.js';
 import { formatConfigPath } from './format-config-path.js';
 import { stateSchema } from './state-schema.js';
-import { syncSchema } from './sync-schema.js';
+import { diffModeProblem, syncSchema } from './sync-schema.js';
 import { warehouseSchema } from './warehouse-schema.js';
 
 const configObjectSchema = z.strictObject({
@@ -60,6 +60,9 @@ function checkCrossReferences(value: unknown, ctx: IssueSink): void {
     if (typeof sync.warehouse === 'string' && sync.warehouse !== '' && warehouses && !warehouses.includes(sync.warehouse)) {
       ctx.addIssue({ code: 'custom', path: at('warehouse'), message: unknownReference('warehouse', sync.warehouse, warehouses) });
     }
+
+    const diffProblem = diffModeProblem(sync, value.warehouses);
+    if (diffProblem !== undefined) ctx.addIssue({ code: 'custom', path: at('diff'), message: diffProblem });
 
     if (typeof sync.destination === 'string' && sync.destination !== '') {
       if (destinations && !destinations.includes(sync.destination)) {

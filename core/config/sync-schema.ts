@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { checkScheduleFields } from '../schedule/check-schedule.js';
 import { IDENTIFIER_TYPE_ALIASES, IDENTIFIER_TYPES, type IdentifierType } from '../identifier-types.js';
 import { ALWAYS, boolean, int, isRecord, isSet, num, numeric, optionalDigitId, optionalText, requiredText, text, type IssueSink } from './config-fields.js';
+import { checkSegmentFields, segmentsSchema, withSegmentAudience } from '../fan-out/segments-schema.js';
 
 /** What a sync name may look like: it names state rows and appears in commands (`--sync NAME`). */
 export const SYNC_NAME_PATTERN = /^[a-z0-9_]+$/;
@@ -15,6 +16,9 @@ export const SYNC_NAME_PATTERN = /^[a-z0-9_]+$/;
 const TABLE_PART = String.raw`(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+"|` + '`[^`]+`)';
 /** A dotted SQL identifier such as `analytics.vip_customers`. */
 export const TABLE_PATTERN = new RegExp(`^${TABLE_PART}(?:\\.${TABLE_PART}){0,2}$`);
+
+/** Where a sync's diff runs (`syncs[].diff`). */
+export const DIFF_MODES = ['state', 'warehouse'] as const;
 
 /** A dbt model as `ref()` names it: `name`, or `package.name` when two packages define the name. */
 const MODEL_PATTERN = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?$/;
@@ -63,7 +67,10 @@ export const guardrailsSchema = z
   })
   .prefault({});
 
-export const syncSchema = z
+// A segment sync's list names come from segments.name (core/fan-out/segments-schema.ts), filled in before parsing.
+export const syncSchema = z.preprocess(
+  withSegmentAudience,
+  z
   .strictObject({
     name: z.string().regex(SYNC_NAME_PATTERN, { error: 'must match [a-z0-9_]+ (lowercase letters, digits, underscore)' }).max(100),
     warehouse: requiredText(),
@@ -102,9 +109,35 @@ export const syncSchema = z
     schedule: optionalText(),
     // IANA zone the schedule is read in (default: the machine's); only with schedule.
     timezone: optionalText(),
+    // Where the diff runs: `state` (hashes stream into pinsync, diffed in the state engine) or `warehouse` (normalized,
+    // hashed and diffed in the warehouse's planner schema; only the changed hashes leave it).
+    diff: z.enum(DIFF_MODES, { error: `must be one of ${DIFF_MODES.join(', ')}` }).default('state'),
+    // Explicit actions: rows say add or remove in this column, sent as such instead of a diff against the whole
+    // result (core/explicit-actions.ts).
+    actions: z.strictObject({ column: requiredText() }, { error: 'must be { column: <result column holding add or remove> }' }).optional(),
+    // Fan-out: one list and audience per distinct value of a column (core/fan-out/).
+    segments: segmentsSchema.optional(),
   })
   .superRefine(checkSource, ALWAYS)
-  .superRefine(checkScheduleFields, ALWAYS);
+  .superRefine(checkActions, ALWAYS)
+  .superRefine(checkScheduleFields, ALWAYS)
+  .superRefine(checkSegmentFields, ALWAYS),
+);
+
+// The action column says what to do with a row; read as an identifier too, it would be hashed and sent.
+function checkActions(value: unknown, ctx: IssueSink): void {
+  if (!isRecord(value) || !isRecord(value.actions) || typeof value.actions.column !== 'string') return;
+  const column = value.actions.column;
+  if (isRecord(value.identifiers) && Object.keys(value.identifiers).some((c) => c.toLowerCase() === column.toLowerCase())) {
+    ctx.addIssue({ code: 'custom', path: ['actions', 'column'], message: `column ${column} is mapped under identifiers; the action column must be another column` });
+  }
+  if (value.diff === 'warehouse') {
+    ctx.addIssue({ code: 'custom', path: ['actions'], message: 'explicit actions are diffed in the state (diff: state), not with diff: warehouse' });
+  }
+  if (isSet(value.segments)) {
+    ctx.addIssue({ code: 'custom', path: ['actions'], message: 'explicit actions do not combine with segments yet: one sync per segment can use actions' });
+  }
+}
 
 // Exactly one source: two would leave it unclear which one the audience follows.
 function checkSource(value: unknown, ctx: IssueSink): void {
@@ -123,3 +156,24 @@ function checkSource(value: unknown, ctx: IssueSink): void {
 export type AudienceConfig = z.output<typeof audienceSchema>;
 /** Safety limits checked before anything is sent. */
 export type GuardrailsConfig = z.output<typeof guardrailsSchema>;
+
+/**
+ * `diff: warehouse` needs a planner on the sync's warehouse. Returns the problem, or undefined; shared by the config
+ * check (core/config/config-schema.ts) and the job builder (core/sync-jobs.ts).
+ */
+export function diffModeProblem(sync: unknown, warehouses: unknown): string | undefined {
+  if (!isRecord(sync) || sync.diff !== 'warehouse' || typeof sync.warehouse !== 'string' || !isRecord(warehouses)) return undefined;
+  const warehouse = warehouses[sync.warehouse];
+  if (!isRecord(warehouse)) return undefined;
+  if (warehouse.type !== 'postgres') {
+    return `diff: warehouse is only supported on Postgres warehouses for now (warehouse ${sync.warehouse} is ${String(warehouse.type)}); use diff: state`;
+  }
+  // Both stage per-record extras (a segment, an action) the warehouse's staging statement does not carry yet.
+  for (const key of ['segments', 'actions'] as const) {
+    if (isSet(sync[key])) return `diff: warehouse does not support ${key} yet; use diff: state for this sync`;
+  }
+  if (!isRecord(warehouse.planner)) {
+    return `diff: warehouse needs a planner schema on warehouse ${sync.warehouse}: add planner: { schema: pinsync } to warehouses.${sync.warehouse}`;
+  }
+  return undefined;
+}

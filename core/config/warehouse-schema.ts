@@ -22,6 +22,28 @@ import {
 /** The value DuckDB uses for a database that lives only in memory (the query can still read CSV/Parquet files). */
 export const DUCKDB_IN_MEMORY = ':memory:';
 
+/** A warehouse-side SQL identifier: a schema pinsync creates or is granted, quoted by pinsync wherever it is used. */
+const PLANNER_SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** `planner: { schema }`: the schema that holds the membership and the delta tables of `diff: warehouse` syncs. */
+export const plannerSchema = z.strictObject(
+  {
+    schema: text(z.string().regex(PLANNER_SCHEMA_PATTERN, { error: 'must be a schema name: letters, digits and _, at most 63, not starting with a digit' })),
+  },
+  { error: 'must be a mapping such as { schema: pinsync }' },
+);
+
+const PLANNER_NOT_YET = 'planner (diff: warehouse) is only supported on Postgres warehouses for now';
+
+// On the other engines `planner` gets its own message instead of "unknown key" (which would also list it as allowed,
+// were it a key of their schemas); it is taken out so the rest of the entry is still checked.
+function plannerOnPostgresOnly(value: unknown, ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void }): unknown {
+  if (!isRecord(value) || value.type === 'postgres' || !('planner' in value)) return value;
+  const { planner, ...rest } = value;
+  ctx.addIssue({ code: 'custom', path: ['planner'], message: PLANNER_NOT_YET, input: planner });
+  return rest;
+}
+
 export const duckDbWarehouseSchema = z.strictObject({
   type: z.literal('duckdb'),
   path: requiredText(),
@@ -66,6 +88,8 @@ export const postgresWarehouseSchema = z
     maxFetchRows: numeric(int(1).optional()),
     connectTimeoutMs: numeric(int(1).optional()),
     applicationName: optionalText(),
+    // Where `diff: warehouse` syncs keep their membership and run their diff (connectors/warehouses/postgres/planner).
+    planner: plannerSchema.optional(),
   })
   .superRefine(checkPostgresTarget, ALWAYS);
 
@@ -118,7 +142,7 @@ export const bigQueryWarehouseSchema = z
         .regex(/^(?:[a-z][a-z0-9.:-]*[a-z0-9]\.)?\w{1,1024}$/, { error: 'must be a dataset id (letters, digits, _), optionally after a project id and a dot' })
         .optional(),
     ),
-  })
+    })
   .superRefine((value: unknown, ctx) => {
     if (isRecord(value) && isSet(value.keyFilename) && isSet(value.credentials)) {
       ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'set either keyFilename or credentials, not both' });
@@ -153,7 +177,7 @@ export const snowflakeWarehouseSchema = z
     statementTimeoutSeconds: numeric(int(1).optional()),
     // Login attempts after the first on network errors; the SDK's default is 7, with backoff.
     loginRetries: numeric(int(0, 20).optional()),
-  })
+    })
   .superRefine(checkSnowflakeAuth, ALWAYS);
 
 function checkSnowflakeAuth(value: unknown, ctx: IssueSink): void {
@@ -169,12 +193,10 @@ function checkSnowflakeAuth(value: unknown, ctx: IssueSink): void {
   }
 }
 
-export const warehouseSchema = z.discriminatedUnion('type', [
-  duckDbWarehouseSchema,
-  postgresWarehouseSchema,
-  bigQueryWarehouseSchema,
-  snowflakeWarehouseSchema,
-]);
+export const warehouseSchema = z.preprocess(
+  plannerOnPostgresOnly,
+  z.discriminatedUnion('type', [duckDbWarehouseSchema, postgresWarehouseSchema, bigQueryWarehouseSchema, snowflakeWarehouseSchema]),
+);
 
 /** Any `warehouses.<name>` entry, after validation. */
 export type WarehouseConfig = z.output<typeof warehouseSchema>;
@@ -184,5 +206,7 @@ export type DuckDbWarehouseConfig = z.output<typeof duckDbWarehouseSchema>;
 export type PostgresWarehouseConfig = z.output<typeof postgresWarehouseSchema>;
 /** `type: bigquery`: a project, with a key file, inline credentials, or Application Default Credentials. */
 export type BigQueryWarehouseConfig = z.output<typeof bigQueryWarehouseSchema>;
+/** `planner:` of a Postgres warehouse. */
+export type PlannerConfig = z.output<typeof plannerSchema>;
 /** `type: snowflake`: an account with password or key-pair authentication. */
 export type SnowflakeWarehouseConfig = z.output<typeof snowflakeWarehouseSchema>;

@@ -2,13 +2,15 @@
  * dbt-style selection over pinsync's syncs (`--select`, `--exclude`). As in dbt: values separated by spaces (or
  * given in several flags) are a union, a comma inside one value is an intersection (`tag:crm,model:vip` = the
  * syncs tagged crm that read vip). Methods: a sync name, `model:NAME` (the syncs that read that dbt model, NAME
- * with or without its package) and `tag:T`. A selector that names nothing in the config is a usage error, since
- * a typo would otherwise quietly run nothing (or, in --exclude, everything).
+ * with or without its package), `tag:T` and `segment:NAME` (segments of segment syncs, see
+ * core/fan-out/segment-selection.ts). A selector that names nothing in the config is a usage error, since a typo
+ * would otherwise quietly run nothing (or, in --exclude, everything).
  */
 import type { SyncConfig } from '../config/config-schema.js';
 import { closestMatch } from '../config/did-you-mean.js';
 import { UsageError } from '../errors.js';
 import { parseModelRef } from './resolve-models.js';
+import { segmentParentOf, segmentSyncsFor } from '../fan-out/segment-selection.js';
 
 /** The selection flags of `plan` and `sync`. */
 export interface Selection {
@@ -20,7 +22,7 @@ export interface Selection {
   exclude?: readonly string[] | undefined;
 }
 
-const METHODS = ['model', 'tag'] as const;
+const METHODS = ['model', 'tag', 'segment'] as const;
 
 /** The syncs the selection picks, in config order. */
 export function selectByDbtSelectors(syncs: readonly SyncConfig[], selection: Selection): SyncConfig[] {
@@ -66,6 +68,9 @@ function matchAtom(syncs: readonly SyncConfig[], atom: string, flag: string): Sy
   if (colon < 0) {
     const sync = syncs.find((s) => s.name === atom);
     if (sync) return [sync];
+    // A segment named like a sync (`segments/vip_2024`): excluding it must not exclude its whole sync.
+    const parent = segmentParentOf(syncs, atom);
+    if (parent) return flag === '--exclude' ? [] : [parent];
     throw new UsageError(`${flag}: unknown sync "${atom}"${hint(atom, syncs.map((s) => s.name))}`);
   }
   const method = atom.slice(0, colon);
@@ -89,6 +94,10 @@ function matchAtom(syncs: readonly SyncConfig[], atom: string, flag: string): Sy
       const tags = [...new Set(syncs.flatMap((s) => s.tags))];
       throw new UsageError(`${flag} ${atom}: no sync has tag "${arg}"${tags.length > 0 ? hint(arg, tags) : ' (no sync has tags:)'}`);
     }
+    // Picks the segment syncs; which of their segments run is core/fan-out/segment-selection.ts's business, so an
+    // excluded segment never excludes its whole sync.
+    case 'segment':
+      return segmentSyncsFor(syncs, arg, flag, atom);
     default: {
       const close = closestMatch(method, METHODS);
       throw new UsageError(`${flag} ${atom}: unknown selector method "${method}"${close ? `; did you mean "${close}:"?` : ''}; use a sync name, model:NAME or tag:T`);

@@ -8,9 +8,9 @@ FROM (
   SELECT col, kind, h, count(*) AS n, grouping(h) AS by_kind
   FROM (
     SELECT col,
-           CASE WHEN length(outcome) >= 64 THEN right(outcome, 64) END AS h,
-           CASE WHEN length(outcome) = 64 THEN 'hashed'
-                WHEN length(outcome) = 65 THEN 'prehashed'
+           CASE WHEN strlen(outcome) = 64 THEN outcome WHEN strlen(outcome) = 65 THEN right(outcome, 64) END AS h,
+           CASE WHEN strlen(outcome) = 64 THEN 'hashed'
+                WHEN strlen(outcome) = 65 THEN 'prehashed'
                 ELSE outcome END AS kind
     FROM (SELECT unnest([{{columns}}]) AS col, unnest([{{outcomes}}]) AS outcome FROM ({{pipeline}}))
   )

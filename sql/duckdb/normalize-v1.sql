@@ -62,6 +62,31 @@ CREATE OR REPLACE TEMP MACRO pinsync_sha256_outcome_v1(t) AS
 CREATE OR REPLACE TEMP MACRO pinsync_norm_sha256_v1(v) AS
   pinsync_sha256_outcome_v1(pinsync_js_trim_v1(v));
 
+-- The clean fast path (normalizationPipelineSql): most values are already what the rule accepts, with no whitespace
+-- anywhere, so their trim is the value itself and the trim's regex (the costliest test, run on every value) can be
+-- skipped. pinsync_*_clean_v1 takes the untrimmed text and is true only for such values; the *_clean_outcome_v1
+-- macros then give exactly what the rules above give for them:
+-- - an email whose text matches the JS email shape has no whitespace, and JS lowercase never maps a character to
+--   '@', '.' or whitespace nor deletes one, so its lowercase matches the shape too: only the length test is left;
+-- - a device id matching the UUID pattern, or a 64-hex value, contains no whitespace either.
+CREATE OR REPLACE TEMP MACRO pinsync_email_clean_v1(v) AS
+  pinsync_js_email_shape_v1(v);
+
+CREATE OR REPLACE TEMP MACRO pinsync_email_clean_outcome_v1(l) AS
+  CASE WHEN pinsync_utf16_length_v1(l) <= 254 THEN sha256(l) ELSE 'invalid_email' END;
+
+CREATE OR REPLACE TEMP MACRO pinsync_device_clean_v1(v) AS
+  strlen(v) = 36 AND regexp_full_match(v, '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}');
+
+CREATE OR REPLACE TEMP MACRO pinsync_device_clean_outcome_v1(t) AS
+  CASE WHEN t = '00000000-0000-0000-0000-000000000000' THEN 'zero_device_id' ELSE sha256(lower(t)) END;
+
+CREATE OR REPLACE TEMP MACRO pinsync_sha256_clean_v1(v) AS
+  strlen(v) = 64 AND regexp_full_match(v, '[0-9a-fA-F]{64}');
+
+CREATE OR REPLACE TEMP MACRO pinsync_sha256_clean_outcome_v1(t) AS
+  '=' || lower(t);
+
 -- Typed cells (connectors/duckdb/duckdb-cell-kind.ts), read exactly as the connector hands them to Node
 -- (connectors/warehouses/duckdb/duckdb-cell-values.ts). Each *_fixed_v1 macro returns the outcome when the type
 -- alone decides it, and NULL when the value's text (pinsync_*_text_v1) goes through the rules above.

@@ -93,6 +93,21 @@ describe('renderReports markdown', () => {
     for (const run of hexRuns(md)) expect(run).toHaveLength(64);
   });
 
+  it('puts each sync\'s verdict first, with the guardrail reasons under it and the change against the acknowledged membership', () => {
+    const section = (name: string) => md.slice(md.indexOf(`### \`${name}\``)).split('\n').filter((l) => l !== '');
+    expect(section('lapsed_buyers').slice(2, 4)).toEqual([
+      '**⛔ Guardrail stop: a sync would send nothing.**',
+      '- Removes 900,000 of 2,000,000 acknowledged records (45.0%), above maxRemovePercent 20.',
+    ]);
+    expect(section('vip_customers')[2]).toBe('**✅ Sent: added 600 and removed 100 records.**');
+    // A failed run leads with its error, then the verdict.
+    expect(section('newsletter').slice(2, 4)).toEqual(['**Error:** `PINTEREST_403` Not authorized to access the ad account. request id abc123', '**⛔ Failed, nothing sent.**']);
+    expect(md).toContain('| change vs acknowledged | -850,000 (-42.5%) |');
+    expect(md).toContain('| change vs acknowledged | +300 (new list) |');
+    // Reasons are listed once, under the verdict, not again under a Guardrails line.
+    expect(md.match(/above maxRemovePercent 20/g)).toHaveLength(1);
+  });
+
   it('titles an all-plan report as a plan and says nothing was sent up front', () => {
     const planOnly = renderReports([blockedPlan], 'markdown');
     expect(planOnly.split('\n')[0]).toBe('## pinsync plan');
@@ -118,5 +133,40 @@ describe('renderReports json', () => {
     const out = renderReports([], 'json');
     expect(out).toMatch(/^\{\n {2}"version": 1,/);
     expect(JSON.parse(out)).toMatchObject({ syncs: [], exitCode: 0 });
+  });
+});
+
+describe('explicit actions and the list type in the table and Markdown reports', () => {
+  const report = {
+    ...succeededSync,
+    actions: { column: 'action', addRows: 200, removeRows: 10, invalidRows: 13, addRecords: 190, removeRecords: 9, conflicts: 2, alreadyMembers: 40, notMembers: 3 },
+    pinterest: { ...succeededSync.pinterest, listType: 'EMAIL', listTypeReason: 'emails are present' },
+  };
+
+  it('shows the rows by action, how they met the membership, and the list type chosen', () => {
+    for (const format of ['table', 'markdown'] as const) {
+      const out = renderReports([report], format);
+      expect(out).toContain('column action: 200 add, 10 remove, 13 invalid rows; 40 already members, 3 not members, 2 asked both ways (removed)');
+      expect(out).toContain('EMAIL (emails are present)');
+    }
+  });
+
+  it('shows neither for a full-diff sync without a chosen list type', () => {
+    const out = renderReports([succeededSync], 'table');
+    expect(out).not.toContain('invalid rows');
+    expect(out).not.toContain('list type');
+  });
+});
+
+describe('explicit actions and the list type in the HTML report', () => {
+  it('lists both among the facts, escaped', () => {
+    const report = {
+      ...succeededSync,
+      actions: { column: 'act<ion>', addRows: 1, removeRows: 2, invalidRows: 3, addRecords: 1, removeRecords: 2, conflicts: 0, alreadyMembers: 0, notMembers: 0 },
+      pinterest: { ...succeededSync.pinterest, listType: 'MAID', listTypeReason: 'only device ids' },
+    };
+    const html = renderReports([report], 'html');
+    expect(html).toContain('<dt>explicit actions</dt><dd>column act&lt;ion&gt;: 1 add, 2 remove, 3 invalid rows;');
+    expect(html).toContain('<dt>list type</dt><dd>MAID (only device ids)</dd>');
   });
 });

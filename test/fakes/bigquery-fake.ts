@@ -24,12 +24,20 @@
  * on the job (and a `responseTooLarge` script then succeeds, as BigQuery does with one); tables.delete is answered
  * and recorded in `droppedTables`.
  *
+ * With `duckdb: true`, a statement that is neither scripted nor a simple SELECT of a fake table runs on an in-memory
+ * DuckDB instead, translated from GoogleSQL by test/fakes/dialect-on-duckdb.ts: CREATE SCHEMA/FUNCTION/TABLE and the
+ * SELECTs that call pinsync's SQL functions, so a test exercises the statements pinsync sends, not a script of
+ * their answers. A dry run only translates and prepares such a statement (no side effects); a job runs it when it is
+ * inserted (so its effects stand even if `maximumBytesBilled` then refuses the job), and its bytes are the result's
+ * size, as for tables. DuckDB's failures answer `invalidQuery` (`notFound` for a missing table or dataset).
+ *
  * Not covered: legacy SQL, query parameters, job listing, other table management.
  */
 import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { pause, sendJson, startHttpFake, type RecordedRequest, type RunningHttpFake } from './fake-http.js';
-import { resolveQuery, unquote, type FakeTable } from './fake-sql.js';
+import { openDialectOnDuckDb, type DialectOnDuckDb, type DuckDbResult } from './dialect-on-duckdb.js';
+import { resolveQuery, unquote, type FakeTable, type ResolvedQuery } from './fake-sql.js';
 
 /** A BigQuery API error: HTTP status, the `errors[0].reason` (notFound, invalidQuery, accessDenied...) and text. */
 export interface BigQueryFakeError {
@@ -82,6 +90,8 @@ export interface BigQueryFakeOptions {
   pendingPolls?: number;
   /** How long a poll of a running job is held before answering, as BigQuery waits server-side. Default 20 ms. */
   pollWaitMs?: number;
+  /** Run statements the simple engine does not understand on DuckDB, translated from GoogleSQL. Default false. */
+  duckdb?: boolean;
 }
 
 /** A job as the fake tracks it. */
@@ -127,6 +137,8 @@ export interface RunningBigQueryFake extends RunningHttpFake {
   tables: Record<string, FakeTable>;
   /** Scripted statements, mutable between calls. */
   queries: Record<string, BigQueryFakeScript>;
+  /** Every statement run on DuckDB (see `duckdb`), in order, as the client sent it. */
+  duckDbStatements: string[];
   /**
    * An `external_account` credential (workload identity federation) whose token exchange is this fake: usable as a
    * warehouse's inline `credentials`, or written to a file for `keyFilename`/GOOGLE_APPLICATION_CREDENTIALS.
@@ -150,6 +162,32 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
   const jobs = new Map<string, FakeBigQueryJob>();
   const droppedTables: string[] = [];
   const pollWaitMs = options.pollWaitMs ?? 20;
+  const duckDbStatements: string[] = [];
+  let duckDb: Promise<DialectOnDuckDb> | undefined;
+
+  // A statement for DuckDB: neither scripted nor answerable from the fake's tables. Undefined leaves it to plan().
+  async function viaDuckDb(query: string, dryRun: boolean): Promise<ResolvedQuery<BigQueryFakeScript> | undefined> {
+    if (!options.duckdb) return undefined;
+    const simple = resolveQuery(query, tables, queries);
+    if (simple.kind !== 'syntax' && simple.kind !== 'missing') return undefined;
+    duckDb ??= openDialectOnDuckDb('bigquery');
+    const engine = await duckDb;
+    try {
+      if (dryRun) {
+        await engine.check(query);
+        return { kind: 'script', script: { result: { columns: [], rows: [] } } };
+      }
+      duckDbStatements.push(query);
+      return { kind: 'script', script: { result: bigQueryResult(await engine.run(query)) } };
+    } catch (err) {
+      const message = (err as Error).message;
+      if (simple.kind === 'missing' && MISSING_OBJECT.test(message)) return simple;
+      const error = MISSING_OBJECT.test(message)
+        ? { code: 404, reason: 'notFound', message: `Not found: ${message}` }
+        : { code: 400, reason: 'invalidQuery', message };
+      return { kind: 'script', script: { error, errorAt: 'job' } };
+    }
+  }
 
   const ref = (jobId: string | undefined) => ({ projectId, ...(jobId !== undefined && { jobId }), location });
 
@@ -172,8 +210,9 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
   }
 
   // Plans a statement: which rows, which error, how many bytes; `undefined` error means it will succeed.
-  function plan(query: string, configuration: any): Omit<FakeBigQueryJob, 'jobId' | 'state' | 'cancelled' | 'pagesServed' | 'configuration' | 'query'> {
-    const resolved = resolveQuery(query, tables, queries);
+  // `executed` is the statement's outcome on DuckDB (see viaDuckDb), when it went there.
+  function plan(query: string, configuration: any, executed?: ResolvedQuery<BigQueryFakeScript>): Omit<FakeBigQueryJob, 'jobId' | 'state' | 'cancelled' | 'pagesServed' | 'configuration' | 'query'> {
+    const resolved = executed ?? resolveQuery(query, tables, queries);
     const empty: FakeTable = { columns: [], rows: [] };
     const pendingPolls = options.pendingPolls ?? 0;
     if (resolved.kind === 'missing') {
@@ -224,8 +263,8 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
     };
   }
 
-  function insertJob(jobId: string, query: string, configuration: any): FakeBigQueryJob {
-    const job: FakeBigQueryJob = { jobId, query, configuration, state: 'RUNNING', cancelled: false, pagesServed: 0, ...plan(query, configuration) };
+  function insertJob(jobId: string, query: string, configuration: any, executed?: ResolvedQuery<BigQueryFakeScript>): FakeBigQueryJob {
+    const job: FakeBigQueryJob = { jobId, query, configuration, state: 'RUNNING', cancelled: false, pagesServed: 0, ...plan(query, configuration, executed) };
     if (job.error && job.errorAt !== 'results') job.state = 'DONE';
     if (job.pendingPolls === 0 && job.state === 'RUNNING') job.state = 'DONE';
     jobs.set(jobId, job);
@@ -303,8 +342,9 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
       const body = req.body ?? {};
       const configuration = body.configuration ?? {};
       const query: string = configuration.query?.query ?? '';
+      const executed = await viaDuckDb(query, Boolean(configuration.dryRun));
       if (configuration.dryRun) {
-        const planned = plan(query, configuration);
+        const planned = plan(query, configuration, executed);
         if (planned.error) return sendError(res, planned.error);
         return sendJson(res, 200, {
           kind: 'bigquery#job',
@@ -315,13 +355,13 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
         });
       }
       const jobId: string = body.jobReference?.jobId ?? randomUUID();
-      const job = insertJob(jobId, query, configuration);
+      const job = insertJob(jobId, query, configuration, executed);
       if (job.error && job.errorAt === 'http') return sendError(res, job.error);
       return sendJson(res, 200, jobResource(job));
     }
     if (collection === 'queries' && req.method === 'POST' && id === undefined) {
       const body = req.body ?? {};
-      const job = insertJob(body.requestId ?? randomUUID(), body.query ?? '', { query: body });
+      const job = insertJob(body.requestId ?? randomUUID(), body.query ?? '', { query: body }, await viaDuckDb(body.query ?? '', Boolean(body.dryRun)));
       if (job.error && job.errorAt !== 'results') return sendError(res, job.error);
       return results(job, { ...(body.maxResults !== undefined && { maxResults: String(body.maxResults) }) }, res, 'bigquery#queryResponse');
     }
@@ -347,6 +387,11 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
 
   return {
     ...fake,
+    async close() {
+      await fake.close();
+      if (duckDb) (await duckDb).close();
+    },
+    duckDbStatements,
     projectId,
     accessToken: accessToken ?? '',
     jobs,
@@ -360,6 +405,36 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
       token_url: `${fake.url}/v1/token`,
       credential_source: { file: subjectTokenFile },
     }),
+  };
+}
+
+// DuckDB's message for a table or schema that is not there (an unknown function is a query error, not this).
+const MISSING_OBJECT = /(Table|Schema) with name .* does not exist/i;
+
+// DuckDB's types as GoogleSQL names them; cells as BigQuery's wire strings (BYTES base64, BOOL true/false).
+const BIGQUERY_TYPES_OF_DUCKDB: Record<string, string> = {
+  VARCHAR: 'STRING',
+  BOOLEAN: 'BOOL',
+  TINYINT: 'INT64',
+  SMALLINT: 'INT64',
+  INTEGER: 'INT64',
+  BIGINT: 'INT64',
+  HUGEINT: 'INT64',
+  DOUBLE: 'FLOAT64',
+  FLOAT: 'FLOAT64',
+  BLOB: 'BYTES',
+};
+
+function bigQueryResult(result: DuckDbResult): FakeTable {
+  return {
+    columns: result.columns.map((c) => {
+      const type = BIGQUERY_TYPES_OF_DUCKDB[c.type];
+      if (type === undefined) throw new Error(`bigquery fake: no BigQuery type for DuckDB ${c.type}`);
+      return { name: c.name, type };
+    }),
+    rows: result.rows.map((row) =>
+      row.map((v) => (v === null || v === undefined ? null : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : String(v))),
+    ),
   };
 }
 

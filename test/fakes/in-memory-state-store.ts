@@ -13,6 +13,8 @@ import type {
   DiffSession,
   HandledRequest,
   LockOwner,
+  PlannerRange,
+  RunFilter,
   RunOutcome,
   RunRecord,
   StateStore,
@@ -21,6 +23,7 @@ import type {
   SyncRecord,
 } from '../../core/state-store.js';
 import type { DiffCounts, RunStatus } from '../../core/sync-report.js';
+import { actionDiffCounts, type ActionDiffCounts, type RecordAction } from '../../core/explicit-actions.js';
 import { KEY_HELP, TokenCipher } from '../../connectors/state/token-cipher.js';
 
 interface SyncRow {
@@ -111,6 +114,8 @@ export class InMemoryStateData {
   readonly tokens = new Map<string, TokenRow>();
   /** Handled dbt sync requests by key (the `dbt_requests` table). */
   readonly dbtRequests = new Map<string, HandledRequest>();
+  /** Recorded ranges of `diff: warehouse` runs not applied to the warehouse membership yet (the `planner_ranges` table). */
+  readonly plannerRanges: PlannerRange[] = [];
   /** Owner tokens of the locks held by stores that are open: every other lock row is stale. */
   readonly liveLocks = new Set<string>();
   #nextSyncId = 1;
@@ -284,13 +289,16 @@ export class InMemoryStateStore implements StateStore {
     for (const e of entries) if (!this.#data.dbtRequests.has(e.key)) this.#data.dbtRequests.set(e.key, { ...e });
   }
 
-  async listRuns(filter: { syncNames?: string[]; limit?: number }): Promise<RunRecord[]> {
+  async listRuns(filter: RunFilter): Promise<RunRecord[]> {
     this.#open();
     const names = filter.syncNames && filter.syncNames.length > 0 ? new Set(filter.syncNames) : undefined;
+    const since = filter.since?.getTime();
+    const limit = filter.limit === undefined ? 50 : (filter.limit ?? Number.POSITIVE_INFINITY);
     const rows = [...this.#data.runs]
       .filter((r) => names === undefined || names.has(r.syncName))
+      .filter((r) => since === undefined || Date.parse(r.startedAt) >= since)
       .sort((a, b) => b.id - a.id)
-      .slice(0, filter.limit ?? 50);
+      .slice(0, limit);
     const liveRuns = new Set<number>();
     for (const lock of this.#data.locks.values()) if (this.#data.liveLocks.has(lock.token) && lock.runId !== null) liveRuns.add(lock.runId);
     return rows.map((r) => {
@@ -347,6 +355,38 @@ export class InMemoryStateStore implements StateStore {
     });
   }
 
+  async recordPlannerBatch(range: PlannerRange, ack: Acknowledgement): Promise<void> {
+    this.#open();
+    const sync = this.#data.syncs.get(range.syncName);
+    if (!sync) throw new StateError('PINSYNC_STATE_UNKNOWN_SYNC', `sync ${range.syncName} has no state yet`);
+    const run = this.#data.runs.find((r) => r.id === ack.runId);
+    if (!run) throw new StateError('PINSYNC_STATE_NO_RUN', `no run ${ack.runId} to record the batch on`);
+    const same = (r: PlannerRange) => r.runId === range.runId && r.op === range.op && r.start === range.start;
+    if (!this.#data.plannerRanges.some(same)) this.#data.plannerRanges.push({ ...range });
+    const records = ack.end - ack.start;
+    run.batches++;
+    if (ack.op === 'ADD') run.addsSent += records;
+    else run.removesSent += records;
+    this.#data.batches.push({ runId: ack.runId, seq: run.batches, op: ack.op, records, customerListId: ack.customerListId });
+    if (ack.createdList) {
+      sync.record.customerListId = ack.customerListId;
+      sync.record.pendingListName = null;
+    }
+  }
+
+  async listPlannerRanges(syncName?: string): Promise<PlannerRange[]> {
+    this.#open();
+    return this.#data.plannerRanges.filter((r) => syncName === undefined || r.syncName === syncName).map((r) => ({ ...r }));
+  }
+
+  async forgetPlannerRanges(ranges: readonly PlannerRange[]): Promise<void> {
+    this.#open();
+    for (const f of ranges) {
+      const i = this.#data.plannerRanges.findIndex((r) => r.runId === f.runId && r.op === f.op && r.start === f.start);
+      if (i >= 0) this.#data.plannerRanges.splice(i, 1);
+    }
+  }
+
   async openDiff(syncName: string): Promise<DiffSession> {
     this.#open();
     // Like the SQL engines, the session is bound to the sync's row as it is now: none means an empty membership
@@ -388,6 +428,8 @@ export class InMemoryDiffSession implements DiffSession {
   readonly #sync: SyncRow | undefined;
   /** Staged records: the first family a hash was staged under is the one kept. */
   #staged = new Map<string, IdentifierFamily>();
+  /** Explicit-action sessions: the actions each staged hash was given (undefined until a call passes actions). */
+  #actions: Map<string, Set<RecordAction>> | undefined;
   #frozen: Frozen | undefined;
   #planned: Planned | undefined;
   #disposed = false;
@@ -397,23 +439,51 @@ export class InMemoryDiffSession implements DiffSession {
     this.#sync = sync;
   }
 
-  async appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[]): Promise<void> {
+  async appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[], actions?: readonly RecordAction[]): Promise<void> {
     this.#live();
     if (hashes.length !== families.length) throw new RangeError(`appendRecords: ${hashes.length} hashes but ${families.length} families`);
+    if (actions && actions.length !== hashes.length) throw new RangeError(`appendRecords: ${hashes.length} hashes but ${actions.length} actions`);
     if (this.#frozen || this.#planned) throw new StateError('PINSYNC_STATE_FROZEN', 'records staged after the diff was computed');
-    for (let i = 0; i < hashes.length; i++) if (!this.#staged.has(hashes[i]!)) this.#staged.set(hashes[i]!, families[i]!);
+    if ((actions !== undefined) !== (this.#actions !== undefined) && this.#staged.size > 0) {
+      throw new StateError('PINSYNC_STATE_ACTIONS', 'records with and without actions staged in one session');
+    }
+    if (actions) this.#actions ??= new Map();
+    for (let i = 0; i < hashes.length; i++) {
+      if (!this.#staged.has(hashes[i]!)) this.#staged.set(hashes[i]!, families[i]!);
+      if (actions) {
+        const asked = this.#actions!.get(hashes[i]!) ?? new Set<RecordAction>();
+        asked.add(actions[i]!);
+        this.#actions!.set(hashes[i]!, asked);
+      }
+    }
   }
 
-  async computeDiff(opts: { fullResync: boolean; countsOnly?: boolean }): Promise<DiffCounts> {
+  async computeDiff(opts: { fullResync: boolean; countsOnly?: boolean; explicitActions?: boolean }): Promise<DiffCounts & { actions?: ActionDiffCounts }> {
     this.#live();
+    if (opts.explicitActions && opts.fullResync) throw new StateError('PINSYNC_STATE_ACTIONS', 'a full resync needs the whole audience, not explicit actions');
+    if (!opts.explicitActions && this.#actions) throw new StateError('PINSYNC_STATE_ACTIONS', 'records staged with actions need an explicit-action diff');
     // A frozen diff applies a killed run's ranges first; a plan reads them as applied and changes nothing.
     if (!opts.countsOnly) await this.applyAcknowledged();
     const acknowledged = this.#sync ? effectiveMembership(this.#sync) : new Map<string, IdentifierFamily>();
     // Sorted so positions are stable and a test run is deterministic; the real engines promise stability only.
     const current = [...this.#staged.keys()].sort();
-    const add = opts.fullResync ? current : current.filter((h) => !acknowledged.has(h));
-    const remove = [...acknowledged.keys()].filter((h) => !this.#staged.has(h)).sort();
-    const counts = { acknowledged: acknowledged.size, current: current.length, adds: add.length, removes: remove.length, unchanged: acknowledged.size - remove.length };
+    let add: string[];
+    let remove: string[];
+    let counts: DiffCounts & { actions?: ActionDiffCounts };
+    if (opts.explicitActions) {
+      const asked = this.#actions ?? new Map<string, Set<RecordAction>>();
+      const askedAdd = current.filter((h) => asked.get(h)!.has('ADD'));
+      const askedRemove = current.filter((h) => asked.get(h)!.has('REMOVE'));
+      // A record asked both ways is removed (core/explicit-actions.ts says why).
+      add = askedAdd.filter((h) => !asked.get(h)!.has('REMOVE') && !acknowledged.has(h));
+      remove = askedRemove.filter((h) => acknowledged.has(h));
+      const conflicts = askedAdd.filter((h) => asked.get(h)!.has('REMOVE')).length;
+      counts = actionDiffCounts({ acknowledged: acknowledged.size, addRecords: askedAdd.length, removeRecords: askedRemove.length, conflicts, adds: add.length, removes: remove.length });
+    } else {
+      add = opts.fullResync ? current : current.filter((h) => !acknowledged.has(h));
+      remove = [...acknowledged.keys()].filter((h) => !this.#staged.has(h)).sort();
+      counts = { acknowledged: acknowledged.size, current: current.length, adds: add.length, removes: remove.length, unchanged: acknowledged.size - remove.length };
+    }
     if (opts.countsOnly) {
       this.#planned = { add, remove };
     } else {
@@ -423,6 +493,7 @@ export class InMemoryDiffSession implements DiffSession {
       if (this.#sync) this.#sync.pending = { delta: this.#frozen, ranges: [] };
     }
     this.#staged = new Map();
+    this.#actions = undefined;
     return counts;
   }
 

@@ -21,6 +21,13 @@
  * compute fails with 000606. `SELECT CURRENT_WAREHOUSE(), CURRENT_DATABASE(), ...` (context functions only, with
  * optional aliases) answers from the session and, like `SELECT 1`, needs no warehouse.
  *
+ * With `duckdb: true`, a statement that is neither scripted, a session command, nor a simple SELECT of a fake table
+ * runs on an in-memory DuckDB instead, translated from Snowflake SQL by test/fakes/dialect-on-duckdb.ts: CREATE
+ * SCHEMA/FUNCTION/TABLE and the SELECTs that call pinsync's SQL UDFs, so a test exercises the statements pinsync
+ * sends, not a script of their answers. A query's unquoted column names come back upper-cased, as Snowflake names
+ * them; other statements answer one `status` row. Such a statement runs when it arrives, before the session's
+ * warehouse is checked. DuckDB's failures answer 001003 (002003 for a missing table or schema).
+ *
  * Not covered: Arrow results, bind variables, multi-statement, PUT/GET, async (`asyncExec`) queries, session
  * renewal, MFA/SSO/OAuth authenticators.
  */
@@ -28,6 +35,7 @@ import { createPublicKey, createVerify, createHash, randomUUID } from 'node:cryp
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { pause, sendJson, startHttpFake, type RecordedRequest, type RunningHttpFake } from './fake-http.js';
+import { openDialectOnDuckDb, type DialectOnDuckDb, type DuckDbResult } from './dialect-on-duckdb.js';
 import { resolveQuery, sqlKey, type FakeTable, type ResolvedQuery } from './fake-sql.js';
 
 /** A Snowflake error: its code (`002003`...), message and SQLSTATE. */
@@ -87,6 +95,8 @@ export interface SnowflakeFakeOptions {
   databases?: string[];
   /** Schemas that exist (unqualified names); a login naming another gets no current schema. Default: any. */
   schemas?: string[];
+  /** Run statements the simple engine does not understand on DuckDB, translated from Snowflake SQL. Default false. */
+  duckdb?: boolean;
 }
 
 /** A statement as the fake saw it. */
@@ -148,6 +158,8 @@ export interface RunningSnowflakeFake extends RunningHttpFake {
   scripts: Record<string, SnowflakeFakeScript>;
   /** The most chunk downloads that were in flight at the same time (the client's prefetch, made visible). */
   maxChunksInFlight(): number;
+  /** Every statement run on DuckDB (see `duckdb`), in order, as the client sent it. */
+  duckDbStatements: string[];
 }
 
 /** Starts the fake on 127.0.0.1, port 0. */
@@ -165,6 +177,31 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
   const queries: FakeSnowflakeQuery[] = [];
   let nextSessionId = 1000;
   let baseUrl = '';
+  const duckDbStatements: string[] = [];
+  let duckDb: Promise<DialectOnDuckDb> | undefined;
+
+  // A statement for DuckDB: not a session command, a script, context functions or a simple SELECT of a fake table.
+  // Undefined leaves it to startQuery's own resolution.
+  async function viaDuckDb(req: RecordedRequest, session: FakeSnowflakeSession): Promise<ResolvedQuery<SnowflakeFakeScript> | undefined> {
+    if (!options.duckdb) return undefined;
+    const sqlText = String(req.body?.sqlText ?? '');
+    if (/^\s*alter\s+session\s+set\s/i.test(sqlText) || contextFunctions(sqlText, session) !== undefined) return undefined;
+    const simple = resolveQuery(sqlText, tables, scripts, { upperCaseUnquoted: true });
+    if (simple.kind !== 'syntax' && simple.kind !== 'missing') return undefined;
+    duckDb ??= openDialectOnDuckDb('snowflake');
+    const engine = await duckDb;
+    try {
+      duckDbStatements.push(sqlText);
+      return { kind: 'script', script: { result: snowflakeResult(await engine.run(sqlText)) } };
+    } catch (err) {
+      const message = (err as Error).message;
+      if (simple.kind === 'missing' && MISSING_OBJECT.test(message)) return simple;
+      const error = MISSING_OBJECT.test(message)
+        ? { code: '002003', sqlState: '42S02', message: `SQL compilation error:\n${message}` }
+        : { code: '001003', sqlState: '42000', message: `SQL compilation error:\n${message}` };
+      return { kind: 'script', script: { error } };
+    }
+  }
 
   async function login(req: RecordedRequest, res: ServerResponse): Promise<void> {
     if (options.loginDelayMs) await pause(options.loginDelayMs, res);
@@ -243,7 +280,8 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
     return session?.open ? session : undefined;
   }
 
-  function startQuery(req: RecordedRequest, session: FakeSnowflakeSession): FakeSnowflakeQuery {
+  // `executed` is the statement's outcome on DuckDB (see viaDuckDb), when it went there.
+  function startQuery(req: RecordedRequest, session: FakeSnowflakeSession, executed?: ResolvedQuery<SnowflakeFakeScript>): FakeSnowflakeQuery {
     const sqlText = String(req.body?.sqlText ?? '');
     const parameters: Record<string, unknown> = req.body?.parameters ?? {};
     const alter = /^\s*alter\s+session\s+set\s+(\w+)\s*=\s*(.+?)\s*;?\s*$/i.exec(sqlText);
@@ -256,7 +294,7 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
     const literal = /^\s*select\s+\d+\s*;?\s*$/i.test(sqlText);
     const resolved: ResolvedQuery<SnowflakeFakeScript> = alter
       ? { kind: 'table', table: { columns: [{ name: 'status', type: 'text' }], rows: [['Statement executed successfully.']] } }
-      : (context ?? resolveQuery(sqlText, tables, scripts, { upperCaseUnquoted: true }));
+      : (context ?? executed ?? resolveQuery(sqlText, tables, scripts, { upperCaseUnquoted: true }));
     const script: SnowflakeFakeScript = resolved.kind === 'script' ? resolved.script : {};
     // Only statements that scan need a running warehouse; session commands, literals and context functions do not.
     const needsWarehouse = !alter && !context && !literal && (resolved.kind === 'table' || resolved.kind === 'script');
@@ -413,7 +451,7 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
       session.open = false;
       return sendJson(res, 200, { success: true, code: null, message: null, data: null });
     }
-    if (req.method === 'POST' && req.path === '/queries/v1/query-request') return answer(startQuery(req, session), res, false);
+    if (req.method === 'POST' && req.path === '/queries/v1/query-request') return answer(startQuery(req, session, await viaDuckDb(req, session)), res, false);
     const result = /^\/queries\/([^/]+)\/result$/.exec(req.path);
     if (req.method === 'GET' && result) {
       const query = queries.find((q) => q.queryId === result[1]);
@@ -432,6 +470,11 @@ export async function startSnowflakeFake(options: SnowflakeFakeOptions = {}): Pr
 
   return {
     ...fake,
+    async close() {
+      await fake.close();
+      if (duckDb) (await duckDb).close();
+    },
+    duckDbStatements,
     account,
     sessions,
     queries,
@@ -483,6 +526,43 @@ function contextFunctions(sql: string, session: FakeSnowflakeSession): ResolvedQ
     row.push(session.current[fn.slice('CURRENT_'.length).toLowerCase() as keyof FakeSnowflakeSession['current']]);
   }
   return { kind: 'table', table: { columns, rows: [row] } };
+}
+
+// DuckDB's message for a table or schema that is not there (an unknown function is a query error, not this).
+const MISSING_OBJECT = /(Table|Schema) with name .* does not exist/i;
+
+// DuckDB's types as Snowflake's rowtype names them; cells as its JSON result format sends them.
+const SNOWFLAKE_TYPES_OF_DUCKDB: Record<string, string> = {
+  VARCHAR: 'text',
+  BOOLEAN: 'boolean',
+  TINYINT: 'fixed',
+  SMALLINT: 'fixed',
+  INTEGER: 'fixed',
+  BIGINT: 'fixed',
+  HUGEINT: 'fixed',
+  DOUBLE: 'real',
+  FLOAT: 'real',
+  BLOB: 'binary',
+};
+
+// A query's rows with Snowflake's names for unquoted aliases (upper-case); any other statement's status row.
+function snowflakeResult(result: DuckDbResult): FakeTable {
+  if (!result.isQuery) return { columns: [{ name: 'status', type: 'text' }], rows: [['Statement executed successfully.']] };
+  return {
+    columns: result.columns.map((c) => {
+      const type = SNOWFLAKE_TYPES_OF_DUCKDB[c.type];
+      if (type === undefined) throw new Error(`snowflake fake: no Snowflake type for DuckDB ${c.type}`);
+      return { name: c.name.toUpperCase(), type };
+    }),
+    rows: result.rows.map((row) =>
+      row.map((v) => {
+        if (v === null || v === undefined) return null;
+        if (v instanceof Uint8Array) return Buffer.from(v).toString('hex').toUpperCase();
+        if (typeof v === 'boolean') return v ? '1' : '0';
+        return String(v);
+      }),
+    ),
+  };
 }
 
 // `SELECT 1` has no table: its one column is a NUMBER, as in Snowflake.

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RecordAction } from '../../core/explicit-actions.js';
 import type { IdentifierFamily } from '../../core/identifier-types.js';
 import type { DiffSession, StateStore } from '../../core/state-store.js';
 
@@ -383,6 +384,116 @@ export function describeMembershipConformance(engine: string, makeTarget: () => 
       await next.appendRecords(list.slice(1), families(3));
       expect(await next.computeDiff({ fullResync: false })).toEqual({ acknowledged: 4, current: 3, adds: 0, removes: 1, unchanged: 3 });
       expect(await next.readRange('REMOVE', 0, 1)).toEqual([list[0]]);
+    });
+
+    describe('explicit actions', () => {
+      /** `n` times the same action. */
+      const acts = (n: number, action: RecordAction): RecordAction[] => Array.from({ length: n }, () => action);
+
+      /** Stages add/remove records of an action run and freezes (or, countsOnly, plans) its diff. */
+      async function actionSession(name: string, add: readonly string[], remove: readonly string[], countsOnly = false) {
+        const s = await session(name);
+        // Two batches, the second with a duplicate of the first under another family: a record counts once.
+        if (add.length > 0) await s.appendRecords(add, families(add.length), acts(add.length, 'ADD'));
+        if (remove.length > 0) await s.appendRecords([...remove, ...add.slice(0, 1)], [...families(remove.length), ...families(Math.min(1, add.length), 'maid')], [...acts(remove.length, 'REMOVE'), ...acts(Math.min(1, add.length), 'ADD')]);
+        const counts = await s.computeDiff({ fullResync: false, countsOnly, explicitActions: true });
+        return { s, counts };
+      }
+
+      it('sends adds of non-members and removes of members only; a record both added and removed is removed', async () => {
+        const list = hashes('x', 8);
+        await syncAll('a', list.slice(0, 4));
+        const runId = await startSync('a');
+        // Asked to add: 2 (a member), 4, 5 (new), 3 and 6 (also asked to remove). Asked to remove: 1 (a member),
+        // 7 (never a member), 3 (a member) and 6 (not one).
+        const { s, counts } = await actionSession('a', [list[2]!, list[4]!, list[5]!, list[3]!, list[6]!], [list[1]!, list[7]!, list[3]!, list[6]!]);
+        expect(counts).toEqual({
+          acknowledged: 4,
+          current: 4,
+          adds: 2,
+          removes: 2,
+          unchanged: 2,
+          actions: { addRecords: 5, removeRecords: 4, conflicts: 2, alreadyMembers: 1, notMembers: 2 },
+        });
+        expect(sorted(await readAll(s, 'ADD', 2))).toEqual(sorted([list[4]!, list[5]!]));
+        expect(sorted(await readAll(s, 'REMOVE', 2))).toEqual(sorted([list[1]!, list[3]!]));
+        await s.acknowledge({ runId, op: 'ADD', start: 0, end: 2, customerListId: 'l', createdList: false });
+        await s.acknowledge({ runId, op: 'REMOVE', start: 0, end: 2, customerListId: 'l', createdList: false });
+        await s.dispose();
+        expect(await store.getSync('a')).toMatchObject({ membershipCount: 4 });
+        expect(await acknowledged('a')).toEqual(sorted([list[0]!, list[2]!, list[4]!, list[5]!]));
+      });
+
+      it('a plan reports what the frozen diff finds, samples its sides and changes nothing', async () => {
+        const list = hashes('x', 6);
+        await syncAll('a', list.slice(0, 3));
+        const { s: plan, counts: planned } = await actionSession('a', list.slice(2, 5), [list[0]!, list[5]!], true);
+        expect(planned).toMatchObject({ acknowledged: 3, adds: 2, removes: 1, actions: { alreadyMembers: 1, notMembers: 1, conflicts: 0 } });
+        expect(sorted(await plan.sample('ADD', 5))).toEqual(sorted(list.slice(3, 5)));
+        expect(await plan.sample('REMOVE', 5)).toEqual([list[0]]);
+        await plan.dispose();
+        expect(await store.getSync('a')).toMatchObject({ membershipCount: 3 });
+        await startSync('a');
+        const { counts: frozen } = await actionSession('a', list.slice(2, 5), [list[0]!, list[5]!]);
+        expect(frozen).toEqual(planned);
+      });
+
+      it('nothing staged sends nothing and removes nobody', async () => {
+        const list = hashes('x', 3);
+        await syncAll('a', list);
+        const s = await session('a');
+        expect(await s.computeDiff({ fullResync: false, explicitActions: true })).toEqual({
+          acknowledged: 3,
+          current: 3,
+          adds: 0,
+          removes: 0,
+          unchanged: 3,
+          actions: { addRecords: 0, removeRecords: 0, conflicts: 0, alreadyMembers: 0, notMembers: 0 },
+        });
+        const never = await session('never_synced');
+        await never.appendRecords(list, families(3), acts(3, 'REMOVE'));
+        expect(await never.computeDiff({ fullResync: false, countsOnly: true, explicitActions: true })).toMatchObject({ acknowledged: 0, adds: 0, removes: 0 });
+      });
+
+      it("a killed action run's acknowledged ranges are applied first: the rerun sends only what is missing", async () => {
+        const list = hashes('x', 6);
+        await syncAll('a', list.slice(0, 3));
+        const killedRun = await startSync('a');
+        const { s: killed, counts } = await actionSession('a', list.slice(3), [list[0]!]);
+        expect(counts).toMatchObject({ adds: 3, removes: 1 });
+        const sent = await killed.readRange('ADD', 0, 2);
+        await killed.acknowledge({ runId: killedRun, op: 'ADD', start: 0, end: 2, customerListId: 'l', createdList: false });
+        expect(await store.getSync('a')).toMatchObject({ membershipCount: 5 });
+        // The rerun with the same rows: the two acknowledged adds are members now, the rest is still to send.
+        await startSync('a');
+        const { s: next, counts: again } = await actionSession('a', list.slice(3), [list[0]!]);
+        expect(again).toMatchObject({ acknowledged: 5, adds: 1, removes: 1, actions: { alreadyMembers: 2 } });
+        expect(sorted(await next.readRange('ADD', 0, 5))).toEqual(sorted(list.slice(3).filter((h) => !sent.includes(h))));
+      });
+
+      it('a later full diff starts exactly from what the action runs acknowledged', async () => {
+        const list = hashes('x', 6);
+        await syncAll('a', list.slice(0, 3));
+        const runId = await startSync('a');
+        const { s, counts } = await actionSession('a', [list[3]!], [list[0]!]);
+        await s.acknowledge({ runId, op: 'ADD', start: 0, end: counts.adds, customerListId: 'l', createdList: false });
+        await s.acknowledge({ runId, op: 'REMOVE', start: 0, end: counts.removes, customerListId: 'l', createdList: false });
+        await s.dispose();
+        const full = await session('a');
+        await full.appendRecords(list.slice(1, 5), families(4));
+        expect(await full.computeDiff({ fullResync: false })).toEqual({ acknowledged: 3, current: 4, adds: 1, removes: 0, unchanged: 3 });
+        expect(await full.readRange('ADD', 0, 5)).toEqual([list[4]]);
+      });
+
+      it('records with and without actions never mix in one session, and actions need an action diff', async () => {
+        const list = hashes('x', 2);
+        const s = await session('a');
+        await s.appendRecords(list.slice(0, 1), families(1), ['ADD']);
+        await expect(s.appendRecords(list.slice(1), families(1))).rejects.toMatchObject({ code: 'PINSYNC_STATE_ACTIONS' });
+        await expect(s.computeDiff({ fullResync: false })).rejects.toMatchObject({ code: 'PINSYNC_STATE_ACTIONS' });
+        const t = await session('a');
+        await expect(t.computeDiff({ fullResync: true, explicitActions: true })).rejects.toMatchObject({ code: 'PINSYNC_STATE_ACTIONS' });
+      });
     });
 
     it('a sync with no state row cannot acknowledge', async () => {

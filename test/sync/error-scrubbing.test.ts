@@ -37,7 +37,7 @@ async function failAndInspect(fx: SyncFixture, env: Record<string, string>): Pro
   expectNoMarker('sync --json stdout', JSON.stringify(json.report));
   expectNoMarker('sync --json stderr', json.stderr);
 
-  for (const format of ['table', 'json', 'markdown']) {
+  for (const format of ['table', 'json', 'markdown', 'html']) {
     const plan = await fx.cli(['plan', '--format', format], env);
     expect(plan.code).toBe(1);
     expectNoMarker(`plan --format ${format} stdout`, plan.stdout);
@@ -48,6 +48,10 @@ async function failAndInspect(fx: SyncFixture, env: Record<string, string>): Pro
   expect(runs.code).toBe(0);
   expect(runs.stdout).toContain('PINSYNC_WAREHOUSE_QUERY');
   expectNoMarker('runs --json', runs.stdout);
+  const runsHtml = await fx.cli(['runs', '--format', 'html'], env);
+  expect(runsHtml.code).toBe(0);
+  expect(runsHtml.stdout).toContain('PINSYNC_WAREHOUSE_QUERY');
+  expectNoMarker('runs --format html', runsHtml.stdout);
   await expectStateFileClean(fx);
   return json.report.error!.message;
 }

@@ -4,20 +4,35 @@
  *   PINSYNC_LIVE_SNOWFLAKE_ACCOUNT, _USERNAME, _WAREHOUSE, _DATABASE, _SCHEMA, and _ROLE (optional)
  *   PINSYNC_LIVE_SNOWFLAKE_PASSWORD, or _PRIVATE_KEY_PATH (with _PRIVATE_KEY_PASSPHRASE when encrypted)
  * It runs a few tiny queries (GENERATOR, literals) on the warehouse; check() also proves the session has a warehouse.
+ *   PINSYNC_LIVE_SNOWFLAKE_PLANNER_SCHEMA  optional: an existing schema for the normalization UDFs (else the test
+ *                                          creates PINSYNC_LIVE_NORM_<random> in the database and drops it)
+ * The normalization part creates pinsync's SQL UDFs (sql/snowflake/normalize-*.sql) and checks them against
+ * core/normalize with the golden vectors, a few random batches and every code point (1.1 million generated rows, a
+ * few seconds of an X-Small warehouse): what the local fake, which runs the same statements on DuckDB, cannot prove
+ * (Snowflake's own regex engine, TRANSLATE, TRIM, CHR and string escapes).
  */
-import { createHash } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeOutcome, encodeOutcome } from '../../core/normalize/outcome-code.js';
+import { normalizeIdentifier } from '../../core/normalize/normalize-identifier.js';
 import { WarehouseError } from '../../core/errors.js';
 import type { RowBatch } from '../../core/warehouse.js';
 import { SnowflakeWarehouse } from '../../connectors/warehouses/snowflake/snowflake-warehouse.js';
+import {
+  allOutcomesStatement, createValuesStatement, dropTableStatement, expectedOutcome, FIXED_CASES, installStatements, nodeCodePointAnswers,
+  nodeRow, readRows, typedOutcomesStatement,
+} from '../normalize/bigquery-snowflake-normalize-harness.js';
+import { identifierValue } from '../normalize/identifier-arbitraries.js';
+import { readVectors } from '../normalize/normalize-harness.js';
 
 const env = (name: string) => process.env[`PINSYNC_LIVE_SNOWFLAKE_${name}`] || undefined;
 const live = process.env.PINSYNC_LIVE === '1' && env('ACCOUNT') !== undefined && env('USERNAME') !== undefined;
 const why = live ? '' : ' (skipped: needs network; set PINSYNC_LIVE_SNOWFLAKE_* credentials, then run `npx vitest run -c vitest.live.config.ts`)';
 const SYNC = 'live_snowflake';
 
-describe.skipIf(!live)(`Snowflake live${why}`, () => {
-  const warehouse = new SnowflakeWarehouse({
+function liveWarehouse(): SnowflakeWarehouse {
+  return new SnowflakeWarehouse({
     name: 'sf_live',
     account: env('ACCOUNT') ?? '',
     username: env('USERNAME') ?? '',
@@ -30,6 +45,10 @@ describe.skipIf(!live)(`Snowflake live${why}`, () => {
     role: env('ROLE'),
     statementTimeoutSeconds: 60,
   });
+}
+
+describe.skipIf(!live)(`Snowflake live${why}`, () => {
+  const warehouse = liveWarehouse();
   afterAll(() => warehouse.close());
 
   const readAll = async (sql: string, batchSize: number) => {
@@ -73,5 +92,71 @@ describe.skipIf(!live)(`Snowflake live${why}`, () => {
     expect((err as WarehouseError).code).toBe('PINSYNC_WAREHOUSE_TABLE_NOT_FOUND');
     expect((err as WarehouseError).message).toContain(SYNC);
     expect((err as WarehouseError).message).toContain('PINSYNC_NO_SUCH_TABLE');
+  });
+});
+
+describe.skipIf(!live)(`Snowflake live: normalization SQL identical to Node's${why}`, () => {
+  const warehouse = liveWarehouse();
+  const own = env('PLANNER_SCHEMA');
+  const schema = own ?? `PINSYNC_LIVE_NORM_${randomBytes(4).toString('hex').toUpperCase()}`;
+  const table = `${schema}.NORM_VALUES_${randomBytes(4).toString('hex').toUpperCase()}`;
+  const run = (sql: string) => readRows(warehouse, sql, SYNC);
+
+  beforeAll(async () => {
+    if (own === undefined) await run(`CREATE SCHEMA ${schema}`);
+    for (const statement of installStatements('snowflake', schema)) await run(statement);
+  });
+  afterAll(async () => {
+    try {
+      if (own === undefined) await run(`DROP SCHEMA IF EXISTS ${schema}`);
+      else await run(dropTableStatement(table));
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('gives every golden vector its outcome and hash', async () => {
+    const vectors = readVectors();
+    await run(createValuesStatement('snowflake', table, vectors.map((v) => ({ v: v.input, t: v.type }))));
+    const rows = await run(typedOutcomesStatement(schema, table));
+    expect(rows.map((r) => decodeOutcome(r[1] as string))).toEqual(vectors.map(expectedOutcome));
+  });
+
+  it('gives a binary digest cell its outcome (32 bytes in a *_sha256 column only)', async () => {
+    const cells = ["SHA2_BINARY('x', 256)", "TO_BINARY('0102', 'HEX')", "TO_BINARY(CAST(NULL AS VARCHAR), 'HEX')"];
+    const bytes = [new Uint8Array(createHash('sha256').update('x').digest()), new Uint8Array([1, 2]), null];
+    const cols = cells.flatMap((c, k) => [`${schema}.pinsync_binary_outcome_v1(${c}, TRUE) AS d${k}`, `${schema}.pinsync_binary_outcome_v1(${c}, FALSE) AS t${k}`]);
+    const [row] = await run(`SELECT ${cols.join(', ')}`);
+    expect(row).toEqual(bytes.flatMap((b) => [encodeOutcome(normalizeIdentifier('email_sha256', b)), encodeOutcome(normalizeIdentifier('email', b))]));
+  });
+
+  it('agrees with Node on random values and the fixed hard cases', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(identifierValue, { minLength: 1, maxLength: 300 }), async (values) => {
+        await run(createValuesStatement('snowflake', table, values.map((v) => ({ v }))));
+        const rows = await run(allOutcomesStatement(schema, table));
+        expect(rows.map((r) => r.slice(1))).toEqual(values.map(nodeRow));
+      }),
+      { numRuns: 5, examples: [[FIXED_CASES]] },
+    );
+  });
+
+  it('lowercases, trims and email-matches every code point like Node', async () => {
+    // CHR only where the code point is not a surrogate (CHR refuses those, whatever the WHERE is evaluated after).
+    const cps = `cps AS (SELECT cp, CASE WHEN cp < 55296 OR cp > 57343 THEN CHR(cp) END AS c
+        FROM (SELECT ROW_NUMBER() OVER (ORDER BY SEQ4()) AS cp FROM TABLE(GENERATOR(ROWCOUNT => 1114111)))
+        WHERE cp < 55296 OR cp > 57343)`;
+    const node = nodeCodePointAnswers();
+    const lowered = await run(`WITH ${cps}, chunks AS (SELECT FLOOR(cp / 64) AS k, LISTAGG(c, '') WITHIN GROUP (ORDER BY cp) AS s FROM cps GROUP BY k)
+      SELECT k, ${schema}.pinsync_js_lower_v1(s) AS l FROM chunks ORDER BY k`);
+    const wrong = node.loweredChunks.flatMap((chunk, k) => (lowered[k]?.[1] === chunk ? [] : [`chunk U+${(Number(lowered[k]?.[0] ?? k) * 64).toString(16)}`]));
+    expect(wrong.slice(0, 20)).toEqual([]);
+    expect(lowered).toHaveLength(node.loweredChunks.length);
+    const [[spaces, shaped]] = (await run(`WITH ${cps}
+      SELECT LISTAGG(IFF(${schema}.pinsync_js_trim_v1(c) = '', cp::VARCHAR, NULL), ',') WITHIN GROUP (ORDER BY cp) AS spaces,
+        MD5(LISTAGG(IFF(${schema}.pinsync_js_email_shape_v1('a' || c || '@b.c'), '1', '0'), '') WITHIN GROUP (ORDER BY cp)) AS shaped
+      FROM cps`)) as [[string, string]];
+    expect(spaces.split(',').map(Number)).toEqual(node.spaces);
+    expect(shaped).toBe(node.shaped);
   });
 });

@@ -9,6 +9,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Kysely, sql } from 'kysely';
 import { StateError } from '../../../core/errors.js';
+import type { ActionDiffCounts, RecordAction } from '../../../core/explicit-actions.js';
+import { actionDiffCounts } from '../../../core/explicit-actions.js';
 import type { IdentifierFamily } from '../../../core/identifier-types.js';
 import type { Acknowledgement, DiffSession, PushdownQuery } from '../../../core/state-store.js';
 import type { ColumnStats, DiffCounts } from '../../../core/sync-report.js';
@@ -45,6 +47,10 @@ export class DuckDbDiffSession implements DiffSession {
   private planCounts: DiffCounts | undefined;
   private planFullResync = false;
   private planRelations: { ack: string; current: string; out: string } | undefined;
+  /** Whether the staged records carry actions (an explicit-action sync); undefined until the first append. */
+  private withActions: boolean | undefined;
+  /** An explicit-action plan built its delta tables: samples read them like a frozen delta's. */
+  private actionPlan = false;
 
   private readonly tables: SessionTables;
 
@@ -63,10 +69,11 @@ export class DuckDbDiffSession implements DiffSession {
     return new DuckDbDiffSession(opts.conn, opts.mutex, opts.db, opts.syncId);
   }
 
-  async appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[]): Promise<void> {
+  async appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[], actions?: readonly RecordAction[]): Promise<void> {
     await this.mutex.run(async () => {
+      this.checkActions(actions !== undefined);
       if (!this.appender) {
-        for (const s of splitStatements(this.sqlFile('diff-stage'))) await this.conn.run(s);
+        for (const s of splitStatements(this.sqlFile(actions ? 'diff-stage-actions' : 'diff-stage'))) await this.conn.run(s);
         this.appender = await this.conn.createAppender(this.tables.stage_records, 'main', 'temp');
         this.staged = 'stage_records';
       }
@@ -74,9 +81,18 @@ export class DuckDbDiffSession implements DiffSession {
       for (let i = 0; i < hashes.length; i++) {
         appender.appendVarchar(hashes[i]!);
         appender.appendUTinyInt(FAMILY_CODES[families[i]!]);
+        if (actions) appender.appendBoolean(actions[i] === 'REMOVE');
         appender.endRow();
       }
     });
+  }
+
+  // One session stages records either all with actions or all without: the staging table has the column or not.
+  private checkActions(given: boolean): void {
+    if (this.withActions !== undefined && this.withActions !== given) {
+      throw new StateError('PINSYNC_STATE_ACTIONS', 'records with and without actions staged in one session');
+    }
+    this.withActions = given;
   }
 
   async ingestPushdown(
@@ -93,13 +109,15 @@ export class DuckDbDiffSession implements DiffSession {
     return { sourceRows, columns };
   }
 
-  async computeDiff(opts: { fullResync: boolean; countsOnly?: boolean }): Promise<DiffCounts> {
+  async computeDiff(opts: { fullResync: boolean; countsOnly?: boolean; explicitActions?: boolean }): Promise<DiffCounts & { actions?: ActionDiffCounts }> {
     await this.mutex.run(async () => {
       if (this.appender) {
         this.appender.closeSync();
         this.appender = undefined;
       }
     });
+    if (opts.explicitActions) return this.actionDiff(opts);
+    if (this.withActions) throw new StateError('PINSYNC_STATE_ACTIONS', 'records staged with actions need an explicit-action diff');
     if (this.staged === 'summary') {
       if (!opts.countsOnly) throw new StateError('PINSYNC_STATE_SUMMARY', 'a summary-only ingest can only be planned, not frozen for sending');
       const current = this.summary!.current;
@@ -116,6 +134,43 @@ export class DuckDbDiffSession implements DiffSession {
     await this.exec(this.sqlFile(file, { syncId: String(this.syncId) }));
     const counts = await this.counts('diff-counts');
     // From here on only the delta is read; the full current set would only hold memory during the push.
+    await this.exec(`DROP TABLE IF EXISTS temp.main.${this.tables.current_records}`);
+    return counts;
+  }
+
+  // Explicit actions (diff-delta-actions.sql): a sending run applies a killed run's acknowledgements and freezes the
+  // delta; a plan builds the same delta tables over the membership as the next run will see it, and changes nothing.
+  private async actionDiff(opts: { fullResync: boolean; countsOnly?: boolean }): Promise<DiffCounts & { actions: ActionDiffCounts }> {
+    if (opts.fullResync) throw new StateError('PINSYNC_STATE_ACTIONS', 'a full resync needs the whole audience, not explicit actions');
+    if (this.withActions === false) throw new StateError('PINSYNC_STATE_ACTIONS', 'records staged without actions cannot make an explicit-action diff');
+    if (this.staged === 'stage_groups' || this.staged === 'summary') throw new StateError('PINSYNC_STATE_ACTIONS', 'explicit actions are staged by appendRecords, not by the pushdown ingest');
+    if (this.staged === 'none') {
+      await this.exec(this.sqlFile('diff-stage-actions'));
+      this.staged = 'stage_records';
+      this.withActions = true;
+    }
+    let membership: string;
+    if (opts.countsOnly) {
+      const pending = this.syncId >= 0 && (await hasPendingAcknowledgements(this.db, this.syncId));
+      membership = acknowledgedMembershipSql(this.syncId, pending);
+      this.actionPlan = true;
+    } else {
+      await this.applyAcknowledged();
+      this.frozen = true;
+      membership = `(SELECT h, family FROM membership WHERE sync_id = ${this.syncId})`;
+    }
+    await this.exec(this.sqlFile('diff-delta-actions', { membership }));
+    const [row] = await this.query<Record<'acknowledged' | 'add_records' | 'remove_records' | 'conflicts' | 'adds' | 'removes', number | bigint>>(
+      this.sqlFile('diff-actions-counts', { membership }),
+    );
+    const counts = actionDiffCounts({
+      acknowledged: Number(row!.acknowledged),
+      addRecords: Number(row!.add_records),
+      removeRecords: Number(row!.remove_records),
+      conflicts: Number(row!.conflicts),
+      adds: Number(row!.adds),
+      removes: Number(row!.removes),
+    });
     await this.exec(`DROP TABLE IF EXISTS temp.main.${this.tables.current_records}`);
     return counts;
   }
@@ -182,7 +237,7 @@ export class DuckDbDiffSession implements DiffSession {
   }
 
   async sample(op: 'ADD' | 'REMOVE', n: number): Promise<string[]> {
-    if (this.frozen) return this.readRange(op, 0, n);
+    if (this.frozen || this.actionPlan) return this.readRange(op, 0, n);
     if (this.staged === 'summary') return op === 'ADD' ? this.summary!.samples.slice(0, n) : [];
     const counts = this.planCounts;
     if (!counts || (op === 'ADD' ? counts.adds : counts.removes) === 0) return [];

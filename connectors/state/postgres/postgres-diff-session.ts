@@ -9,6 +9,7 @@
 import { CompiledQuery, Kysely, PostgresDialect, type PostgresPool, type Transaction } from 'kysely';
 import pg from 'pg';
 import { StateError } from '../../../core/errors.js';
+import { actionDiffCounts, type ActionDiffCounts, type RecordAction } from '../../../core/explicit-actions.js';
 import type { IdentifierFamily } from '../../../core/identifier-types.js';
 import type { Acknowledgement, DiffSession } from '../../../core/state-store.js';
 import type { DiffCounts } from '../../../core/sync-report.js';
@@ -59,6 +60,10 @@ export class PostgresDiffSession implements DiffSession {
   private disposed = false;
   private planCounts: DiffCounts | undefined;
   private planFullResync = false;
+  /** Whether the staged records carry actions (an explicit-action sync); undefined until the first append. */
+  private withActions: boolean | undefined;
+  /** An explicit-action plan built its delta tables: samples read them. */
+  private actionPlan = false;
   /** The last staging INSERT, still running while the caller prepares its next batch; awaited before any other statement. */
   private staging: Promise<unknown> | undefined;
   private readonly mutex = new Mutex();
@@ -87,14 +92,21 @@ export class PostgresDiffSession implements DiffSession {
     return new PostgresDiffSession(client, db, opts.syncId, opts.verifyLock, opts.schema);
   }
 
-  async appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[]): Promise<void> {
+  async appendRecords(hashes: readonly string[], families: readonly IdentifierFamily[], actions?: readonly RecordAction[]): Promise<void> {
     await this.mutex.run(async () => {
       this.checkOpen();
-      if (!this.staged) await this.execFile('diff-stage');
+      // One session stages records either all with actions or all without: the staging table has the column or not.
+      if (this.withActions !== undefined && this.withActions !== (actions !== undefined)) {
+        throw new StateError('PINSYNC_STATE_ACTIONS', 'records with and without actions staged in one session');
+      }
+      this.withActions = actions !== undefined;
+      if (!this.staged) await this.execFile(actions ? 'diff-stage-actions' : 'diff-stage');
       this.staged = true;
-      const append = this.sqlFile('diff-append');
+      const append = this.sqlFile(actions ? 'diff-append-actions' : 'diff-append');
       for (let i = 0; i < hashes.length; i += STAGE_CHUNK) {
-        const params = stagingParams(hashes, families, i, Math.min(STAGE_CHUNK, hashes.length - i));
+        const n = Math.min(STAGE_CHUNK, hashes.length - i);
+        const params: unknown[] = stagingParams(hashes, families, i, n);
+        if (actions) params.push(actionParam(actions, i, n));
         // One INSERT in flight at a time: the server stages this chunk while the caller reads and hashes the next
         // batch (on two cores, the two overlap instead of taking turns). Its failure surfaces on the next call.
         await this.settleStaging();
@@ -105,10 +117,12 @@ export class PostgresDiffSession implements DiffSession {
     });
   }
 
-  async computeDiff(opts: { fullResync: boolean; countsOnly?: boolean }): Promise<DiffCounts> {
+  async computeDiff(opts: { fullResync: boolean; countsOnly?: boolean; explicitActions?: boolean }): Promise<DiffCounts & { actions?: ActionDiffCounts }> {
     return this.mutex.run(async () => {
       this.checkOpen();
       await this.settleStaging();
+      if (opts.explicitActions) return this.actionDiff(opts);
+      if (this.withActions) throw new StateError('PINSYNC_STATE_ACTIONS', 'records staged with actions need an explicit-action diff');
       // An empty source appended nothing: its current set is empty.
       if (!this.staged) await this.execFile('diff-stage');
       this.staged = true;
@@ -155,8 +169,46 @@ export class PostgresDiffSession implements DiffSession {
     });
   }
 
+  // Under the mutex. Explicit actions (diff-delta-actions.sql): a sending run applies a killed run's acknowledgements
+  // and freezes the delta; a plan builds the same delta tables over the membership as the next run will see it.
+  private async actionDiff(opts: { fullResync: boolean; countsOnly?: boolean }): Promise<DiffCounts & { actions: ActionDiffCounts }> {
+    if (opts.fullResync) throw new StateError('PINSYNC_STATE_ACTIONS', 'a full resync needs the whole audience, not explicit actions');
+    if (this.withActions === false) throw new StateError('PINSYNC_STATE_ACTIONS', 'records staged without actions cannot make an explicit-action diff');
+    if (!this.staged) await this.execFile('diff-stage-actions');
+    this.staged = true;
+    this.withActions = true;
+    if (opts.countsOnly) await this.prepareEffectiveMembership();
+    else await this.applyPending();
+    await this.execFile('diff-delta-actions');
+    const row = await this.queryOne<Record<'acknowledged' | 'add_records' | 'remove_records' | 'conflicts' | 'adds' | 'removes', string>>(this.sqlFile('diff-actions-counts'));
+    await this.client.query('DROP TABLE IF EXISTS pg_temp.current_records');
+    if (opts.countsOnly) this.actionPlan = true;
+    else {
+      await this.execFile('diff-delta-index');
+      this.frozen = true;
+    }
+    return actionDiffCounts({
+      acknowledged: Number(row.acknowledged),
+      addRecords: Number(row.add_records),
+      removeRecords: Number(row.remove_records),
+      conflicts: Number(row.conflicts),
+      adds: Number(row.adds),
+      removes: Number(row.removes),
+    });
+  }
+
   async sample(op: 'ADD' | 'REMOVE', n: number): Promise<string[]> {
     if (this.frozen) return this.readRange(op, 0, n);
+    if (this.actionPlan) {
+      return this.mutex.run(async () => {
+        this.checkOpen();
+        const { rows } = await this.client.query<{ h: string }>(
+          `SELECT encode(h, 'hex') AS h FROM ${op === 'ADD' ? 'pg_temp.delta_add' : 'pg_temp.delta_remove'} ORDER BY pos LIMIT $1`,
+          [Math.max(0, Math.floor(n))],
+        );
+        return rows.map((r) => r.h);
+      });
+    }
     const counts = this.planCounts;
     if (!counts || (op === 'ADD' ? counts.adds : counts.removes) === 0) return [];
     const limit = Math.max(0, Math.floor(n));
@@ -285,6 +337,13 @@ export class PostgresDiffSession implements DiffSession {
     const { rows } = await this.client.query<T>(text);
     return rows[0]!;
   }
+}
+
+/** The actions of `n` records from `from`, one byte each (1 remove, 0 add): diff-append-actions.sql's $4. */
+function actionParam(actions: readonly RecordAction[], from: number, n: number): Buffer {
+  const bytes = Buffer.allocUnsafe(n);
+  for (let j = 0; j < n; j++) bytes[j] = actions[from + j] === 'REMOVE' ? 1 : 0;
+  return bytes;
 }
 
 /**

@@ -27,11 +27,13 @@
  * - int8/numeric arrive as text exactly as on Postgres (see postgres-cell-values.ts for every type).
  */
 import type { Client, ClientConfig, FieldDef, QueryArrayResult, QueryResult } from 'pg';
-import type { RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
+import type { StateStore } from '../../../core/state-store.js';
+import type { PlannerCleanResult, PlannerDiffRequest, PlannerDiffSession, RowBatch, Warehouse, WarehouseReadRequest } from '../../../core/warehouse.js';
 import { ColumnBatcher } from '../column-batcher.js';
 import { buildClientConfig, type PostgresConnectionOptions } from './postgres-config.js';
 import { cancelBackend, closeClient, connectClient } from './postgres-connection.js';
-import { warehouseReadCancelled } from '../../../core/errors.js';
+import { UsageError, warehouseReadCancelled } from '../../../core/errors.js';
+import { DEFAULT_PLANNER_STATEMENT_TIMEOUT_MS } from './planner/planner-timeout.js';
 import { type PgErrorContext, toWarehouseError } from './postgres-errors.js';
 import { learnTypes, pinsyncPgTypes, ReadTypes } from './postgres-cell-values.js';
 
@@ -45,6 +47,8 @@ export interface PostgresWarehouseOptions extends PostgresConnectionOptions {
   name: string;
   /** `statement_timeout` for each statement of a read (the DECLARE and every FETCH); unset: the server's default. */
   statementTimeoutMs?: number;
+  /** `planner:`: the schema where `diff: warehouse` syncs keep their membership and diff (./planner/). */
+  planner?: { schema: string } | undefined;
   /** Upper bound on rows per FETCH (several FETCHes then fill one batch); default: the batch size (1,000 on Redshift, whose single-node clusters refuse more). */
   maxFetchRows?: number;
 }
@@ -178,6 +182,35 @@ export class PostgresWarehouse implements Warehouse {
         await closeClient(client);
       }
     }
+  }
+
+  // `diff: warehouse` (./planner/): loaded only by syncs that use it.
+  async openPlannerDiff(req: PlannerDiffRequest): Promise<PlannerDiffSession> {
+    const who = `sync ${req.syncName}`;
+    const schema = this.plannerSchema(who);
+    const { PostgresPlannerSession } = await import('./planner/postgres-planner-session.js');
+    const config = await this.config(who);
+    const { who: _who, phase: _phase, ...errorContext } = this.errorContext(who, config, 'connect');
+    return PostgresPlannerSession.open(req, { config, schema, errorContext, statementTimeoutMs: this.options.statementTimeoutMs ?? DEFAULT_PLANNER_STATEMENT_TIMEOUT_MS });
+  }
+
+  async cleanPlanner(req: { state: StateStore; syncNames?: readonly string[] | undefined; signal?: AbortSignal }): Promise<PlannerCleanResult> {
+    const who = `warehouse ${this.options.name}`;
+    const schema = this.plannerSchema(who);
+    const [{ PlannerConnection }, { cleanPlanner }] = await Promise.all([import('./planner/planner-connection.js'), import('./planner/clean-planner.js')]);
+    const config = await this.config(who);
+    const conn = await PlannerConnection.open(config, this.errorContext(who, config, 'connect'), this.options.statementTimeoutMs ?? DEFAULT_PLANNER_STATEMENT_TIMEOUT_MS, req.signal);
+    try {
+      return await cleanPlanner(conn, schema, req.state, req.syncNames);
+    } finally {
+      await conn.close();
+    }
+  }
+
+  private plannerSchema(who: string): string {
+    const schema = this.options.planner?.schema;
+    if (schema === undefined) throw new UsageError(`${who}: warehouse ${this.options.name} has no planner schema; add planner: { schema: pinsync } to its config`);
+    return schema;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,60 @@
+/**
+ * `pinsync planner clean`: drops the delta tables killed `diff: warehouse` runs left in the planner schema. A table
+ * is dropped only when the state records no unapplied range in it (its acknowledged batches already reached the
+ * membership, or it never had one) and its sync is not running (its lock is taken for the check). A table with
+ * ranges to apply is kept and said so: dropping it would lose acknowledged batches; the sync's next run applies them.
+ */
+import { hostname } from 'node:os';
+import { escapeIdentifier } from 'pg';
+import { LockHeldError } from '../../../../core/errors.js';
+import type { StateStore } from '../../../../core/state-store.js';
+import type { PlannerCleanResult } from '../../../../core/warehouse.js';
+import type { PlannerConnection } from './planner-connection.js';
+import { plannerTable } from './planner-names.js';
+
+/** Cleans `schema`; `syncNames` limits it to those syncs (default: every sync with leftovers). */
+export async function cleanPlanner(conn: PlannerConnection, schema: string, state: StateStore, syncNames: readonly string[] | undefined): Promise<PlannerCleanResult> {
+  const result: PlannerCleanResult = { dropped: [], kept: [] };
+  const quoted = escapeIdentifier(schema);
+  const [probe] = await conn.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', { values: [`${quoted}.deltas`] });
+  if (!probe!.ok) return result;
+  const rows = await conn.query<{ delta_table: string; sync_name: string }>(`SELECT delta_table, sync_name FROM ${quoted}.deltas ORDER BY run_id`);
+  const bySync = new Map<string, string[]>();
+  for (const r of rows) {
+    if (syncNames && !syncNames.includes(r.sync_name)) continue;
+    bySync.set(r.sync_name, [...(bySync.get(r.sync_name) ?? []), r.delta_table]);
+  }
+  for (const [syncName, tables] of bySync) {
+    let lock;
+    try {
+      lock = await state.acquireLock(syncName, { pid: process.pid, host: hostname(), runId: null });
+    } catch (err) {
+      if (!(err instanceof LockHeldError)) throw err;
+      for (const table of tables) result.kept.push({ syncName, table, reason: 'the sync is running' });
+      continue;
+    }
+    try {
+      const ranges = (await state.listPlannerRanges?.(syncName)) ?? [];
+      for (const table of tables) {
+        const unapplied = ranges.filter((r) => r.deltaTable === table);
+        if (unapplied.length > 0) {
+          const records = unapplied.reduce((n, r) => n + r.end - r.start, 0);
+          result.kept.push({
+            syncName,
+            table,
+            reason: `${unapplied.length} acknowledged batch${unapplied.length === 1 ? '' : 'es'} (${records} records) not applied to the membership yet; the next \`pinsync sync --sync ${syncName}\` applies them and drops it`,
+          });
+          continue;
+        }
+        await conn.transaction(async () => {
+          await conn.query(`DROP TABLE IF EXISTS ${plannerTable(schema, table)}`);
+          await conn.query(`DELETE FROM ${quoted}.deltas WHERE delta_table = $1`, { values: [table] });
+        });
+        result.dropped.push({ syncName, table });
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+  return result;
+}
