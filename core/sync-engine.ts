@@ -66,6 +66,9 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
   let phaseStart = performance.now();
   try {
     let sync = await state.getSync(job.name);
+    // The list the state knew before this run adopted, recreated or created one: a diff: warehouse membership
+    // describes that list, and only that one.
+    const listAtStart = options.recreate ? null : (sync?.customerListId ?? null);
     checkStoredSync(job, sync, options);
     if (job.actions) checkActionOptions(job, options);
     let listBefore: CustomerListInfo | undefined;
@@ -95,7 +98,7 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
       report.scanBytes = await deps.warehouse.estimateScanBytes({ sql: job.sql, syncName: job.name, signal: options.signal });
     }
     if (job.diff === 'warehouse') {
-      const planner = await openPlannerDiff(job, deps.warehouse, state, report.runId, options);
+      const planner = await openPlannerDiff(job, deps.warehouse, state, report.runId, options, listAtStart === null);
       session = planner;
       // A `diff: warehouse` sync's membership lives in the warehouse: its size makes the checks the state's makes.
       if (sync) sync = { ...sync, membershipCount: await planner.membershipCount() };
@@ -229,7 +232,14 @@ async function ingest(job: SyncJob, warehouse: Warehouse, session: DiffSession, 
 
 // `diff: warehouse`: the warehouse normalizes, hashes and diffs in its planner schema and owns the session; accepted
 // batches are recorded in the state as ranges of its delta (see PlannerDiffRequest). A plan (no run) changes nothing.
-async function openPlannerDiff(job: SyncJob, warehouse: Warehouse, state: StateStore, runId: number | undefined, options: SyncOptions): Promise<PlannerDiffSession> {
+async function openPlannerDiff(
+  job: SyncJob,
+  warehouse: Warehouse,
+  state: StateStore,
+  runId: number | undefined,
+  options: SyncOptions,
+  noListInState: boolean,
+): Promise<PlannerDiffSession> {
   if (!warehouse.openPlannerDiff) {
     throw new UsageError(`sync ${job.name}: diff: warehouse needs a Postgres warehouse with planner: { schema: ... } in its config`);
   }
@@ -241,7 +251,10 @@ async function openPlannerDiff(job: SyncJob, warehouse: Warehouse, state: StateS
     state,
     normalizationVersion: NORMALIZATION_VERSION,
     fullResync: options.fullResync,
-    forgetMembership: options.recreate === true && !options.dryRun,
+    // No list in the state (a new or lost state file, --recreate, a recreate that failed after forgetting the list):
+    // whatever the planner schema holds for this sync went to a list pinsync no longer writes to. Trusting it would
+    // leave the new list short and the membership ahead of Pinterest, so the sync starts from nothing, as in state mode.
+    forgetMembership: noListInState,
     signal: options.signal,
   });
 }

@@ -60,7 +60,7 @@ export interface PlannerDiffRequest {
   normalizationVersion: number;
   /** `--full-resync`: every current member is sent again, which also settles recorded ranges whose delta is lost. */
   fullResync?: boolean | undefined;
-  /** `--recreate`: the list was forgotten, so the sync's warehouse membership is emptied before the diff. */
+  /** The state holds no list for the sync (new state, --recreate): its warehouse membership is stale; a sync empties it before the diff, a plan reads it as empty. */
   forgetMembership?: boolean | undefined;
   /** A stop (Ctrl-C): cancels the statement the warehouse is running for the ingest or the diff. */
   signal?: AbortSignal | undefined;

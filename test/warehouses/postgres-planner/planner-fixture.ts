@@ -21,7 +21,7 @@ export interface PlannerFixture {
   /** Replaces the source table's rows. */
   setPeople(people: Person[]): Promise<void>;
   /** Writes the config: `url` defaults to the test server's; extra lines go under the sync. */
-  writeConfig(opts?: { url?: string; state?: string; query?: string; maxRecords?: number; maxInFlight?: number; syncExtra?: string[]; diff?: string }): Promise<void>;
+  writeConfig(opts?: { url?: string; state?: string; query?: string; audienceName?: string; maxRecords?: number; maxInFlight?: number; syncExtra?: string[]; diff?: string }): Promise<void>;
   /** The warehouse membership of `people_sync`, as hex hashes. */
   membership(): Promise<Set<string>>;
   /** Tables in the planner schema. */
@@ -67,7 +67,7 @@ export function usePlannerFixture(): () => PlannerFixture {
           '    warehouse: pg',
           `    query: ${opts.query ?? `select email, gaid, idfa from ${table}`}`,
           '    identifiers: { email: email, gaid: maid, idfa: idfa }',
-          '    audience: { name: Planner people }',
+          `    audience: { name: ${opts.audienceName ?? 'Planner people'} }`,
           `    diff: ${opts.diff ?? 'warehouse'}`,
           ...(opts.syncExtra ?? []).map((l) => `    ${l}`),
           '',

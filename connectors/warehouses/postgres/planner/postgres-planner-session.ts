@@ -109,7 +109,13 @@ export class PostgresPlannerSession implements PlannerDiffSession {
           '(a new list and audience with the full membership), or set diff: state again',
       );
     }
-    const stored = this.layout.hasMembership ? `(SELECT h FROM ${this.quotedSchema}.membership WHERE sync_name = ${this.syncLiteral})` : '(SELECT NULL::bytea AS h WHERE false)';
+    const none = '(SELECT NULL::bytea AS h WHERE false)';
+    const stored = this.layout.hasMembership ? `(SELECT h FROM ${this.quotedSchema}.membership WHERE sync_name = ${this.syncLiteral})` : none;
+    if (this.req.runId === undefined && this.req.forgetMembership) {
+      // A plan changes nothing: it reads the stale membership (and ranges recorded for the forgotten list) as empty.
+      this.members = none;
+      return;
+    }
     if (this.req.runId === undefined) {
       // A plan applies nothing: a killed run's recorded ranges are read as if applied.
       await this.conn.query('CREATE TEMP TABLE IF NOT EXISTS planner_pending (op text NOT NULL, h bytea NOT NULL)');
@@ -141,7 +147,9 @@ export class PostgresPlannerSession implements PlannerDiffSession {
     return this.mutex.run(async () => {
       this.checkOpen();
       const { pipeline, pairs } = await normalizationPipeline(this.conn, this.req, this.layout.functions);
-      for (const statement of splitStatements(renderSql(loadSql('postgres', 'planner-stage'), { pipeline, pairs }))) {
+      // Split our template, then fill each statement: the user's SQL inside the pipeline may hold `;` (in a comment or a
+      // string) that is no statement boundary.
+      for (const statement of splitStatements(loadSql('postgres', 'planner-stage')).map((piece) => renderSql(piece, { pipeline, pairs }))) {
         await this.conn.query(statement, { cancellable: true });
       }
       // Autovacuum never analyzes TEMP tables: the diff's joins need the staged set's size.
