@@ -119,6 +119,12 @@ export function actionWarnings(actions: ActionsReport): string[] {
   }
   if (actions.invalidRows > 0 && actions.addRows + actions.removeRows === 0) {
     warnings.push(`no row had a valid action in column ${actions.column} (add or remove): nothing was sent; ${actions.invalidRows} rows were rejected as invalid_action`);
+  } else if (actions.invalidRows > 0) {
+    // A remove spelled `delete` or `unsubscribe` is an opt-out that was not sent: say so, not only in a count.
+    warnings.push(
+      `${actions.invalidRows} row${actions.invalidRows === 1 ? '' : 's'} in column ${actions.column} had neither add nor remove and ${actions.invalidRows === 1 ? 'was' : 'were'} not sent (invalid_action); ` +
+        'fix the values in the query (e.g. map delete or unsubscribe to remove)',
+    );
   }
   return warnings;
 }

@@ -36,6 +36,11 @@ export interface IngestResult {
   columns: ColumnStats[];
   /** Explicit actions only: the action column's rows by action. */
   actions?: ActionRowCounts;
+  /**
+   * Explicit actions only: the families with a valid value on a row marked add. Only adds can go to a list a run
+   * creates, so they, not the removes, decide its list type.
+   */
+  addFamilies?: IdentifierFamily[];
 }
 
 export async function ingestRows(
@@ -49,6 +54,7 @@ export async function ingestRows(
   let indexes: number[] | undefined;
   let actionIndex: number | undefined;
   const actionRows: ActionRowCounts = { addRows: 0, removeRows: 0, invalidRows: 0 };
+  const addFamilies = new Set<IdentifierFamily>();
   const resolve = (names: readonly string[]) => {
     indexes = resolveResultColumns(req.syncName, req.columns, names);
     if (req.actionColumn !== undefined) actionIndex = resolveActionColumn(req.syncName, req.actionColumn, names);
@@ -73,7 +79,10 @@ export async function ingestRows(
         if (hash === null || hash === undefined) continue;
         hashes.push(hash);
         batchFamilies.push(families[c]!);
-        batchActions?.push(rows!.action[i]!);
+        if (batchActions) {
+          batchActions.push(rows!.action[i]!);
+          if (rows!.action[i] === 'ADD') addFamilies.add(families[c]!);
+        }
       }
     }
     await (batchActions ? session.appendRecords(hashes, batchFamilies, batchActions) : session.appendRecords(hashes, batchFamilies));
@@ -86,7 +95,7 @@ export async function ingestRows(
     for (const reason of REJECT_REASONS) if (n.rejected[reason] > 0) rejected[reason] = n.rejected[reason];
     return { column: c.column, type: c.type, hashed: n.ok - n.prehashed, prehashed: n.prehashed, empty: n.empty, rejected };
   });
-  return req.actionColumn === undefined ? { sourceRows, columns: stats } : { sourceRows, columns: stats, actions: actionRows };
+  return req.actionColumn === undefined ? { sourceRows, columns: stats } : { sourceRows, columns: stats, actions: actionRows, addFamilies: [...addFamilies] };
 }
 
 // The rows of a batch whose action is add or remove, with that action; the others are counted as invalid.

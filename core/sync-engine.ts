@@ -17,7 +17,7 @@ import { type AudienceDestination, type AudienceInfo, type CustomerListInfo, DES
 import { DestinationError, EXIT, GuardrailError, InterruptedError, PinsyncError, UsageError, exitCodeOf, messageOf } from './errors.js';
 import { evaluateGuardrails } from './guardrails.js';
 import { decideList, type PendingCreate } from './list-adoption.js';
-import { REJECT_REASONS, type RejectReason } from './identifier-types.js';
+import { type IdentifierFamily, REJECT_REASONS, type RejectReason } from './identifier-types.js';
 import { type IngestResult, ingestRows } from './ingest-rows.js';
 import { actionsReport, actionWarnings, checkActionOptions } from './explicit-actions.js';
 import { listTypeChoice, presentFamilies } from './list-type.js';
@@ -120,6 +120,9 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     report.columns = ingested.columns;
     report.rejected = sumRejected(ingested.columns);
     const actionRows = 'actions' in ingested ? ingested.actions : undefined;
+    // The families a list created by this run is typed by (core/list-type.ts): with explicit actions, those of the rows
+    // marked add only, since removes never go to a new list.
+    const listFamilies = 'addFamilies' in ingested && ingested.addFamilies?.length ? ingested.addFamilies : presentFamilies(job.columns, ingested.columns);
     if (actionRows && actionRows.invalidRows > 0) report.rejected.invalid_action = actionRows.invalidRows;
     report.reached!.read = true;
 
@@ -146,7 +149,7 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     }
     if (options.dryRun) {
       // The list type a first sync would create its list with (the sync reports the one it did create).
-      if (!report.pinterest.customerListId && report.diff.adds > 0) Object.assign(report.pinterest, listTypeChoice(presentFamilies(job.columns, report.columns)));
+      if (!report.pinterest.customerListId && report.diff.adds > 0) Object.assign(report.pinterest, listTypeChoice(listFamilies));
       report.status = 'planned';
       return report;
     }
@@ -155,7 +158,7 @@ export async function runSync(job: SyncJob, deps: SyncDeps, options: SyncOptions
     phase = 'pushMs';
     phaseStart = performance.now();
     report.reached!.push = true;
-    await push(job, sync!, state, session, destination, report, options, logger, progress);
+    await push(job, sync!, state, session, destination, report, options, logger, progress, listFamilies);
     // What this run acknowledged reaches the membership in one bulk step (each acknowledgement only recorded its records);
     // an interrupted or failed run gets the same from dispose, or from the next run if this process dies first.
     await session.applyAcknowledged();
@@ -269,6 +272,7 @@ async function push(
   options: SyncOptions,
   logger: Logger,
   progress: Progress,
+  listFamilies: readonly IdentifierFamily[],
 ): Promise<void> {
   const { adds, removes } = report.diff;
   if (adds + removes === 0) return;
@@ -335,10 +339,9 @@ async function push(
       await state.saveSync(job.name, { pendingListName: pending.name, pendingListKnownIds: decision.knownIds });
       try {
         // The list type follows the families with valid values in this run (core/list-type.ts), fixed from now on.
-        const families = presentFamilies(job.columns, report.columns);
-        const created = await destination.createList({ name: job.audience.name, families, records: first });
+        const created = await destination.createList({ name: job.audience.name, families: listFamilies, records: first });
         listId = created.id;
-        Object.assign(report.pinterest, listTypeChoice(families));
+        Object.assign(report.pinterest, listTypeChoice(listFamilies));
         await session.acknowledge({ runId, op: 'ADD', start: 0, end: first.length, customerListId: created.id, createdList: true });
         await state.saveSync(job.name, { pendingListKnownIds: null });
         addFrom = first.length;

@@ -29,10 +29,12 @@ describe('explicit action rules', () => {
     expect(() => checkActionOptions({ name: 's', diff: 'warehouse' }, { fullResync: false })).toThrow(/diff: warehouse/);
   });
 
-  it('warns of conflicts and of a column where no row had a valid action', () => {
+  it('warns of conflicts, of a column where no row had a valid action, and of invalid actions beside valid ones', () => {
     const report = (rows: { addRows: number; removeRows: number; invalidRows: number }, conflicts: number) =>
       actionsReport('action', rows, { addRecords: 0, removeRecords: 0, conflicts, alreadyMembers: 0, notMembers: 0 });
-    expect(actionWarnings(report({ addRows: 1, removeRows: 0, invalidRows: 5 }, 0))).toEqual([]);
+    expect(actionWarnings(report({ addRows: 1, removeRows: 0, invalidRows: 5 }, 0))).toEqual([
+      '5 rows in column action had neither add nor remove and were not sent (invalid_action); fix the values in the query (e.g. map delete or unsubscribe to remove)',
+    ]);
     expect(actionWarnings(report({ addRows: 0, removeRows: 0, invalidRows: 0 }, 0))).toEqual([]);
     expect(actionWarnings(report({ addRows: 2, removeRows: 2, invalidRows: 0 }, 1))).toEqual(['1 record was both added and removed by this run\'s rows: removed, not added (remove wins)']);
     expect(actionWarnings(report({ addRows: 0, removeRows: 0, invalidRows: 3 }, 0))).toEqual([

@@ -261,3 +261,19 @@ describe('kill -9 during an action push', () => {
     expect(fx().emulator.lists()).toHaveLength(1);
   });
 });
+
+describe('explicit actions: the list type of a new list', () => {
+  it('comes from the rows marked add only: email removes of non-members beside GAID adds make a MAID list', async () => {
+    const adds = makePeople(0, 60).map(({ gaid }) => ({ gaid }));
+    const removes = makePeople(100, 20).map(({ email }) => ({ email }));
+    await setChanges([...marked(adds, 'add'), ...marked(removes, 'remove')]);
+    await writeActionConfig();
+    const plan = await fx().syncJson(['plan']);
+    expect(plan.report.pinterest.listType).toBe('MAID');
+    const first = await fx().syncJson();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.report.pinterest.listType).toBe('MAID');
+    const creates = fx().emulator.exchanges.filter((e) => e.method === 'POST' && e.path.endsWith('/customer_lists') && e.status === 200);
+    expect(creates.map((e) => (e.requestBody as { list_type?: unknown }).list_type)).toEqual(['MAID']);
+  });
+});
