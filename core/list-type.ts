@@ -3,11 +3,13 @@
  * combination of emails, MAIDs, or IDFAs" in its records (reference/pinterest-api.md §2.1): the type is chosen from
  * the identifier families that actually have valid values in the run that creates the list, and is fixed from then
  * on (Pinterest has no way to change it, and lists cannot be read back). The rule, in order:
- * - any email present: EMAIL (EMAIL is also Pinterest's default, and its matching takes the other families too);
+ * - any email present: EMAIL (Pinterest's default list_type);
  * - only mobile advertising ids of Android (GAID/AAID): MAID;
  * - only IDFAs: IDFA;
- * - MAIDs and IDFAs without emails: EMAIL, the type whose list takes any combination; a MAID list might not match
- *   the IDFAs, and two lists would break "one sync = one list".
+ * - MAIDs and IDFAs without emails: EMAIL. This one is pinsync's assumption, not the API description's (which only
+ *   says records may be any combination): the default type for mixed records rather than guessing whether a MAID
+ *   list matches IDFAs; two lists would break "one sync = one list".
+ * With explicit actions the families are those of rows marked add (core/ingest-rows.ts addFamilies).
  */
 import { familyOf, type IdentifierFamily, type IdentifierType } from './identifier-types.js';
 import type { ColumnStats } from './sync-report.js';
