@@ -77,8 +77,10 @@ export function parseSince(value: string, now: Date): Date {
     // A date or a time without a zone is UTC, like every time pinsync prints.
     const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(text.slice(10));
     const date = new Date((text.length === 10 ? `${text}T00:00:00Z` : zoned ? text : `${text}Z`).replace(' ', 'T'));
-    // `new Date` rolls 2026-02-30 over to March 2: a day that does not exist is a typo, not a date.
-    if (!Number.isNaN(date.getTime()) && (zoned || date.toISOString().slice(0, 10) === text.slice(0, 10))) return date;
+    // `new Date` rolls 2026-02-30 over to March 2: a day that does not exist is a typo, not a date. The calendar
+    // day is checked on its own, so a zone (which may move the instant to another day) cannot hide it.
+    const day = text.slice(0, 10);
+    if (!Number.isNaN(date.getTime()) && new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) === day) return date;
   }
   throw new UsageError(`--since must be an age like 90d, 12h or 30m, or a UTC date like 2026-10-01 (got "${value}")`);
 }

@@ -196,7 +196,7 @@ describe('--since', () => {
     expect(parseSince('2026-10-01T06:30:00+02:00', NOW).toISOString()).toBe('2026-10-01T04:30:00.000Z');
   });
 
-  it.each(['0d', '90', 'yesterday', '2026-02-30', '2026-13-01', '10/01/2026'])('refuses %s', (value) => {
+  it.each(['0d', '90', 'yesterday', '2026-02-30', '2026-13-01', '10/01/2026', '2026-02-30T00:00Z', '2026-02-31T10:00+02:00'])('refuses %s', (value) => {
     expect(() => parseSince(value, NOW)).toThrow(UsageError);
   });
 });
