@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isListPatch, watchArrivals } from '../../helpers/request-arrivals.js';
 import { expectedHashes, makePeople } from '../../helpers/sync-fixture.js';
 import { outcomeOf } from '../../state/postgres-state-target.js';
+import { pgAdmin } from '../postgres-target.js';
 import { usePlannerFixture } from './planner-fixture.js';
 
 const pf = usePlannerFixture();
@@ -61,5 +62,23 @@ describe('pinsync planner clean', { timeout: 120_000 }, () => {
     expect(last.code, last.stderr).toBe(0);
     expect(fx.membership()).toEqual(expectedHashes(churned));
     expect(await membership()).toEqual(expectedHashes(churned));
+  });
+
+  it('never drops a table whose name pinsync does not make, whatever the deltas table lists', async () => {
+    const { fx, setPeople, writeConfig, planner, plannerTables } = pf();
+    await setPeople(makePeople(1, 20));
+    await writeConfig();
+    expect((await fx.syncJson()).code).toBe(0);
+    const admin = await pgAdmin();
+    try {
+      // A hand-edited (or hostile) row naming the membership table itself.
+      await admin.query(`INSERT INTO ${planner}.deltas (delta_table, sync_name, run_id) VALUES ('membership', 'people_sync', 999999)`);
+    } finally {
+      await admin.end();
+    }
+    const clean = await fx.cli(['planner', 'clean', '--json']);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({ dropped: [], kept: [{ syncName: 'people_sync', table: 'membership' }] });
+    expect(await plannerTables()).toContain('membership');
   });
 });

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { escapeIdentifier } from 'pg';
-import { LockHeldError } from '../../../../core/errors.js';
+import { LockHeldError, StateError } from '../../../../core/errors.js';
 import type { StateStore } from '../../../../core/state-store.js';
 import type { PlannerCleanResult } from '../../../../core/warehouse.js';
 import type { PlannerConnection } from './planner-connection.js';
@@ -14,6 +14,11 @@ import { plannerTable } from './planner-names.js';
 
 /** Cleans `schema`; `syncNames` limits it to those syncs (default: every sync with leftovers). */
 export async function cleanPlanner(conn: PlannerConnection, schema: string, state: StateStore, syncNames: readonly string[] | undefined): Promise<PlannerCleanResult> {
+  // Without the recorded ranges nothing tells a finished delta from one still holding acknowledged batches: refuse
+  // rather than drop what may be the only copy of them.
+  if (!state.listPlannerRanges) {
+    throw new StateError('PINSYNC_PLANNER_STATE', 'planner clean needs a state store that records planner ranges (DuckDB or Postgres state)');
+  }
   const result: PlannerCleanResult = { dropped: [], kept: [] };
   const quoted = escapeIdentifier(schema);
   const [probe] = await conn.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', { values: [`${quoted}.deltas`] });
@@ -34,8 +39,13 @@ export async function cleanPlanner(conn: PlannerConnection, schema: string, stat
       continue;
     }
     try {
-      const ranges = (await state.listPlannerRanges?.(syncName)) ?? [];
+      const ranges = await state.listPlannerRanges(syncName);
       for (const table of tables) {
+        // Only a table pinsync names (deltaTableName) is ever dropped, whatever the deltas table says.
+        if (!/^delta_\d+_/.test(table)) {
+          result.kept.push({ syncName, table, reason: 'not a delta table name pinsync makes (delta_<run>_<sync>); left alone' });
+          continue;
+        }
         const unapplied = ranges.filter((r) => r.deltaTable === table);
         if (unapplied.length > 0) {
           const records = unapplied.reduce((n, r) => n + r.end - r.start, 0);
