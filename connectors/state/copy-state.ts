@@ -96,6 +96,7 @@ export async function copyState(opts: StateCopyOptions): Promise<StateCopyResult
     const syncs = await readSourceSyncs(source.stateTables);
     const tokenKeys = (await source.stateTables.selectFrom('tokens').select('destination_key').orderBy('destination_key').execute()).map((r) => r.destination_key);
     if (syncs.length === 0 && tokenKeys.length === 0) throw nothingToCopy(from, 'it holds no syncs, runs or tokens');
+    await refusePendingPlannerRanges(source, from);
     // A DuckDB source is open read-only, which keeps any sync from writing it meanwhile; shared state needs its locks.
     if (source.kind === 'postgres') for (const s of syncs) locks.push(await source.acquireLock(s.name, copyLockOwner()));
     // Read (and decrypted) first: a source whose tokens cannot be read stops the copy before the target is touched.
@@ -234,10 +235,30 @@ async function heldData(db: Kysely<StateDatabase>): Promise<string | undefined> 
 }
 
 /** --force: forgets what the target holds for these sync names and destinations, so the copy replaces it. */
+// A diff: warehouse sync's acknowledged batches live here as ranges until its warehouse membership holds them; the copy
+// does not carry them (they name delta tables of this state's runs), and dropping them would leave the warehouse
+// membership behind Pinterest with nothing left to say so. The sync's next run applies them; copy after that.
+async function refusePendingPlannerRanges(source: KyselyStateStore, from: string): Promise<void> {
+  const pending = await source.stateTables
+    .selectFrom('planner_ranges')
+    .select(['sync_name', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('sync_name')
+    .orderBy('sync_name')
+    .execute();
+  if (pending.length === 0) return;
+  const which = pending.map((p) => `${p.sync_name} (${Number(p.n)})`).join(', ');
+  throw new StateError(
+    'PINSYNC_STATE_COPY_PLANNER_RANGES',
+    `the source state ${from} holds acknowledged batches of diff: warehouse syncs not yet applied to their warehouse membership: ${which}; ` +
+      'nothing was copied. Run each of those syncs once (its next run applies them), then copy again',
+  );
+}
+
 async function clearTarget(trx: Transaction<StateDatabase>, names: string[], tokenKeys: string[]): Promise<void> {
   if (names.length > 0) {
     // A killed run's acknowledged records go with the membership they were for.
     await sql`DELETE FROM acked_records WHERE sync_id IN (SELECT id FROM syncs WHERE name IN (${sql.join(names)}))`.execute(trx);
+    await trx.deleteFrom('planner_ranges').where('sync_name', 'in', names).execute();
     await sql`DELETE FROM membership WHERE sync_id IN (SELECT id FROM syncs WHERE name IN (${sql.join(names)}))`.execute(trx);
     await sql`DELETE FROM batches WHERE run_id IN (SELECT id FROM runs WHERE sync_name IN (${sql.join(names)}))`.execute(trx);
     await trx.deleteFrom('runs').where('sync_name', 'in', names).execute();

@@ -426,3 +426,23 @@ async function storedPlainTokens(): Promise<{ accessToken: string; refreshToken:
   }
 }
 
+
+describe('state copy of a diff: warehouse sync with acknowledged batches not yet applied in the warehouse', () => {
+  it('refuses (nothing copied, the ranges named) rather than drop the only record of what Pinterest accepted', async () => {
+    await syncTwiceOnDuckDb();
+    const source = await DuckDbStateStore.open(fx().statePath);
+    await sql`INSERT INTO planner_ranges VALUES ('people_sync', 1, 'REMOVE', 0, 100, 'delta_1_people_sync')`.execute(source.stateTables);
+    await source.close();
+    const copy = await stateCopy(['--from', `duckdb:${fx().statePath}`, '--to', stateUrl(schema())]);
+    expect(copy.code).toBe(1);
+    expect(copy.stderr).toContain('PINSYNC_STATE_COPY_PLANNER_RANGES');
+    expect(copy.stderr).toContain('people_sync');
+    const admin = await pgAdmin();
+    try {
+      const { rows } = await admin.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [`${escapeIdentifier(schema())}.syncs`]);
+      if (rows[0]!.ok) expect((await admin.query(`SELECT 1 FROM ${escapeIdentifier(schema())}.syncs`)).rowCount).toBe(0);
+    } finally {
+      await admin.end();
+    }
+  }, 120_000);
+});
