@@ -11,6 +11,8 @@ import type { AlertRequest, DeliverAlert, DeliveryOutcome } from '../../core/ale
 export interface DeliveryOptions {
   /** The whole delivery, every attempt and wait included. */
   timeoutMs: number;
+  /** The bound failure messages name (the channel's configured timeout); default timeoutMs. */
+  boundMs?: number;
   /** Requests at most. Default 4. */
   maxAttempts?: number;
   /** First backoff; doubled each retry, with jitter. Default 500 ms. */
@@ -25,6 +27,8 @@ const RETRYABLE = (status: number) => status === 408 || status === 429 || status
 /** Sends `req`; see the module comment. */
 export async function deliverAlert(req: AlertRequest, options: DeliveryOptions): Promise<DeliveryOutcome> {
   const deadline = Date.now() + options.timeoutMs;
+  // Messages name the bound the user configured, not the few ms less that were left of it when this payload started.
+  const bound = options.boundMs ?? options.timeoutMs;
   const maxAttempts = options.maxAttempts ?? 4;
   const base = options.baseDelayMs ?? 500;
   let attempts = 0;
@@ -51,12 +55,12 @@ export async function deliverAlert(req: AlertRequest, options: DeliveryOptions):
       if (!RETRYABLE(res.statusCode)) break;
       if (res.statusCode === 429) retryAfterMs = parseRetryAfter(res.headers['retry-after']);
     } catch (err) {
-      last = { error: timedOut(err) ? `no answer within ${options.timeoutMs} ms` : errorCode(err) };
+      last = { error: timedOut(err) ? `no answer within ${bound} ms` : errorCode(err) };
     }
     if (attempts >= maxAttempts) break;
     const backoff = retryAfterMs ?? Math.round(base * 2 ** (attempts - 1) * (0.5 + Math.random() / 2));
     if (Date.now() + backoff >= deadline) {
-      if (retryAfterMs !== undefined) last = { ...last, error: `${last.error}; Retry-After (${Math.ceil(retryAfterMs / 1000)} s) is past the ${options.timeoutMs} ms bound` };
+      if (retryAfterMs !== undefined) last = { ...last, error: `${last.error}; Retry-After (${Math.ceil(retryAfterMs / 1000)} s) is past the ${bound} ms bound` };
       break;
     }
     await sleep(backoff);
@@ -66,7 +70,7 @@ export async function deliverAlert(req: AlertRequest, options: DeliveryOptions):
 
 /** `deliverAlert` with fixed options, as `notifyRunAlerts` takes it. */
 export function alertDeliverer(options: Omit<DeliveryOptions, 'timeoutMs'> = {}): DeliverAlert {
-  return (req, { timeoutMs }) => deliverAlert(req, { ...options, timeoutMs });
+  return (req, { timeoutMs, boundMs }) => deliverAlert(req, { ...options, timeoutMs, ...(boundMs !== undefined && { boundMs }) });
 }
 
 /** Retry-After in seconds or as an HTTP date, in ms; undefined when absent or unreadable. */

@@ -30,7 +30,15 @@ export interface DeliveryOutcome {
 }
 
 /** Sends one request with retries, giving up after `timeoutMs` in all; resolves, never rejects. */
-export type DeliverAlert = (request: AlertRequest, options: { timeoutMs: number }) => Promise<DeliveryOutcome>;
+export type DeliverAlert = (request: AlertRequest, options: DeliverOptions) => Promise<DeliveryOutcome>;
+
+/** How long one delivery may take. */
+export interface DeliverOptions {
+  /** Time left for this delivery (the channel's bound minus what earlier payloads to it used). */
+  timeoutMs: number;
+  /** The channel's configured bound, which failure messages name (the user wrote it); default timeoutMs. */
+  boundMs?: number;
+}
 
 /** `alerts[0] (slack)`, `alerts[1] (webhook to ops.example.com)`: what logs and warnings call a channel. */
 export function channelLabel(channel: AlertChannelConfig, index: number): string {

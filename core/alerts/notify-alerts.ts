@@ -9,7 +9,7 @@ import type { StateStore } from '../state-store.js';
 import type { SyncReport } from '../sync-report.js';
 import { eventsForChannel, raisedEvents } from './alert-events.js';
 import { type AlertPayload, buildAlertPayload, cleanText, skippedTickPayload } from './alert-payload.js';
-import { alertRequest, channelLabel, type DeliverAlert } from './alert-request.js';
+import { alertRequest, channelLabel, type DeliverAlert, type DeliverOptions } from './alert-request.js';
 
 /** Runs of the sync read to count its streak: far more than any streak anyone lets run unattended. */
 const HISTORY = 50;
@@ -110,7 +110,7 @@ async function sendToChannels(
         const { event } = payload;
         const request = alertRequest(channel, payload, Math.floor(now().getTime() / 1000));
         const remaining = deadline - Date.now();
-        const outcome = remaining > 0 ? await safeDeliver(ctx.deliver, request, remaining) : { ok: false, attempts: 0, error: 'no time left of the channel timeout' };
+        const outcome = remaining > 0 ? await safeDeliver(ctx.deliver, request, { timeoutMs: remaining, boundMs: channel.timeoutSeconds * 1000 }) : { ok: false, attempts: 0, error: 'no time left of the channel timeout' };
         out.push({ channel: label, event, ok: outcome.ok, attempts: outcome.attempts, ...(outcome.error !== undefined && { error: outcome.error }) });
         if (outcome.ok) ctx.logger.info({ sync, event, channel: label }, `alert sent: ${event} to ${label}`);
         else ctx.logger.error({ sync, event, channel: label }, `alert not delivered: ${event} to ${label}: ${outcome.error ?? 'failed'}`);
@@ -126,9 +126,9 @@ function undeliveredNote(event: string, channel: string): string {
   return `alert ${event} to ${channel} not delivered`;
 }
 
-async function safeDeliver(deliver: DeliverAlert, request: Parameters<DeliverAlert>[0], timeoutMs: number) {
+async function safeDeliver(deliver: DeliverAlert, request: Parameters<DeliverAlert>[0], options: DeliverOptions) {
   try {
-    return await deliver(request, { timeoutMs });
+    return await deliver(request, options);
   } catch (err) {
     return { ok: false, attempts: 1, error: errorName(err) };
   }

@@ -63,9 +63,10 @@ describe('alerts through pinsync sync', () => {
     const res = await fx.syncJson([], env);
     expect(Date.now() - started).toBeLessThan(8_000);
     expect(res.code).toBe(1);
-    // The reason is the 1 s bound ("no answer within 1000 ms") on a quiet machine; under a loaded test run the
-    // command's overall alert deadline can end the wait first, which is reported in its own words.
-    expect(res.report.warnings.filter((w) => /^alert failed to alerts\[0\] \(webhook to 127\.0\.0\.1:\d+\) not delivered: /.test(w)), res.report.warnings.join('\n')).toHaveLength(1);
+    expect(
+      res.report.warnings.some((w) => /^alert failed to alerts\[0\] \(webhook to 127\.0\.0\.1:\d+\) not delivered: no answer within 1000 ms/.test(w)),
+      `warnings: ${res.report.warnings.join(' | ')}`,
+    ).toBe(true);
     expect(res.stderr).toMatch(/alert not delivered/);
     const store = await DuckDbStateStore.open(fx.statePath);
     try {

@@ -46,6 +46,13 @@ describe('deliverAlert', () => {
     expect(took).toBeLessThan(1_500);
   });
 
+  it('names the configured bound, not the few ms less that were left of it for this payload', async () => {
+    rx.script('hang', 'hang', 'hang', 'hang');
+    const outcome = await deliverAlert(request(), { timeoutMs: 650, boundMs: 700, baseDelayMs: 20 });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error).toMatch(/^no answer within 700 ms after \d+ attempts?$/);
+  });
+
   it('gives up at once when a Retry-After is past the bound', async () => {
     rx.script({ status: 429, headers: { 'retry-after': '60' } });
     const started = Date.now();
